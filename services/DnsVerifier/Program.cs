@@ -1,4 +1,10 @@
+using MailAppliance.DnsVerifier.Extensions;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddApplicationServices(args);
+
 var app = builder.Build();
-app.MapGet("/health", () => "Healthy");
+app.MapDefaultEndpoints();
+app.LogApplianceDirectories();
+
 app.Run();

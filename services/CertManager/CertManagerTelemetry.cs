@@ -1,0 +1,23 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace MailAppliance.CertManager;
+
+/// <summary>
+/// CertManager's trace source and meter. ServiceDefaults subscribes to every <c>MailAppliance.*</c> name, so
+/// activities and instruments created here reach the dashboard without further registration.
+/// </summary>
+public static class CertManagerTelemetry
+{
+    /// <summary>Name of the <see cref="System.Diagnostics.ActivitySource"/> for ACME orders, challenges and renewals.</summary>
+    public const string ActivitySourceName = "MailAppliance.CertManager";
+
+    /// <summary>Name of the <see cref="System.Diagnostics.Metrics.Meter"/> for certificate expiry and renewal outcomes.</summary>
+    public const string MeterName = "MailAppliance.CertManager";
+
+    /// <summary>The service's activity source; ACME work starts its spans here.</summary>
+    public static readonly ActivitySource ActivitySource = new(ActivitySourceName);
+
+    /// <summary>The service's meter; instruments are added with the features that measure something.</summary>
+    public static readonly Meter Meter = new(MeterName);
+}
