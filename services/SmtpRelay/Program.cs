@@ -1,4 +1,13 @@
+using MailAppliance.Core;
+using MailAppliance.SmtpRelay;
+
+var directories = ApplianceDirectories.Resolve(args);
 var builder = WebApplication.CreateBuilder(args);
+builder.Configuration.AddAppliance(directories);
+builder.AddServiceDefaults();
+builder.AddSmtpRelay(directories);
+
 var app = builder.Build();
-app.MapGet("/health", () => "Healthy");
+app.MapDefaultEndpoints();
+app.UseSmtpRelay();
 app.Run();

@@ -1,0 +1,847 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Security.Authentication;
+using System.Text;
+using MailAppliance.Core;
+using MailAppliance.Smtp.Protocol;
+using MailAppliance.Smtp.Server;
+using MailAppliance.Smtp.Telemetry;
+using MailAppliance.Spool;
+using Microsoft.Extensions.Logging;
+
+namespace MailAppliance.Smtp.Session;
+
+/// <summary>
+/// One SMTP session: the RFC 5321 state machine with ESMTP extensions. Every reply carries an enhanced
+/// status code (RFC 2034) except the greeting, the EHLO reply and the 334/354 intermediates, where RFC 2034 §3
+/// and RFC 4954 exclude it. Unexpected failures answer 451 4.3.0, never 5xx.
+/// </summary>
+internal sealed class SmtpSession
+{
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private readonly SmtpEngine _engine;
+    private readonly SmtpServerOptions _options;
+    private readonly SessionInfo _info;
+    private readonly SmtpTransport _transport;
+    private readonly SmtpInput _input;
+    private readonly CancellationToken _shutdown;
+    private readonly CancellationTokenSource _readTimeout;
+    private readonly DateTimeOffset _deadline;
+    private readonly StrongBox _lineTooLong = new();
+    private TimeSpan _waitLimit;
+    private Transaction? _transaction;
+    private int _errors;
+    private bool _quit;
+    private bool _pendingOutput;
+    private Activity? _activity;
+
+    public SmtpSession(SmtpEngine engine, SessionInfo info, Stream stream, CancellationToken shutdown)
+    {
+        _engine = engine;
+        _options = engine.Options;
+        _info = info;
+        _shutdown = shutdown;
+        _transport = new SmtpTransport(stream);
+        _readTimeout = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+        _deadline = engine.Clock.GetUtcNow() + _options.SessionTimeout;
+        _waitLimit = _options.CommandTimeout;
+        _input = new SmtpInput(_transport.Reader, FlushAsync)
+        {
+            ReadToken = _readTimeout.Token,
+            ArmTimeout = () => _readTimeout.CancelAfter(Min(_waitLimit, _deadline - _engine.Clock.GetUtcNow())),
+            DisarmTimeout = () => _readTimeout.CancelAfter(Timeout.InfiniteTimeSpan),
+        };
+    }
+
+    public async Task RunAsync()
+    {
+        using var activity = _activity = SmtpTelemetry.Source.StartActivity("smtp.session", ActivityKind.Server);
+        activity?.SetTag("client.address", _info.Remote.Address.ToString());
+        activity?.SetTag("client.port", _info.Remote.Port);
+        activity?.SetTag("smtp.listener", _info.Listener);
+        SmtpTelemetry.ActiveSessions.Add(1);
+        try
+        {
+            if (_info.Mode == ListenerMode.ImplicitTls && !await StartTlsAsync())
+            {
+                return;
+            }
+
+            Send(new SmtpReply(220, string.Empty, $"{_engine.Hostname} ESMTP MailAppliance"));
+            await CommandLoopAsync();
+            await FlushAsync();
+        }
+        catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
+        {
+            await TrySendFinalAsync(SmtpReplies.ShuttingDown);
+        }
+        catch (OperationCanceledException)
+        {
+            bool sessionOver = _engine.Clock.GetUtcNow() >= _deadline;
+            SmtpTelemetry.Reject(sessionOver ? "session_timeout" : "timeout", _info.Listener);
+            await TrySendFinalAsync(sessionOver ? SmtpReplies.SessionTooLong : SmtpReplies.Timeout);
+        }
+        catch (Exception e) when (e is IOException or AuthenticationException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The client went away or broke the stream; there is nobody left to answer.
+            _engine.Logger.LogDebug(e, "session with {Client} ended: {Reason}", _info.Remote, e.Message);
+        }
+        catch (Exception e)
+        {
+            _engine.Logger.LogError(e, "session with {Client} failed", _info.Remote);
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+            await TrySendFinalAsync(SmtpReplies.LocalError);
+        }
+        finally
+        {
+            SmtpTelemetry.ActiveSessions.Add(-1);
+            await AbandonTransactionAsync();
+            _input.Release();
+            _readTimeout.Dispose();
+            await _transport.DisposeAsync();
+        }
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? (a < TimeSpan.Zero ? TimeSpan.Zero : a) : (b < TimeSpan.Zero ? TimeSpan.Zero : b);
+
+    private async Task CommandLoopAsync()
+    {
+        while (!_quit)
+        {
+            _waitLimit = _options.CommandTimeout;
+            _lineTooLong.Value = false;
+            string? line = await _input.ReadLineAsync(_options.MaxCommandLineLength, DecodeLine, _lineTooLong);
+            if (line is null)
+            {
+                return;
+            }
+
+            SmtpReply? reply = _lineTooLong.Value ? SmtpReplies.LineTooLong
+                : line == InvalidUtf8 ? SmtpReplies.SyntaxError.WithText("Command is not valid UTF-8")
+                : await DispatchAsync(SmtpCommandParser.Parse(line));
+            if (reply is null)
+            {
+                continue;
+            }
+
+            Send(reply);
+            if (reply.IsError && ++_errors >= _options.MaxErrors)
+            {
+                SmtpTelemetry.Reject("too_many_errors", _info.Listener);
+                Send(SmtpReplies.TooManyErrors);
+                return;
+            }
+        }
+    }
+
+    private const string InvalidUtf8 = "\0invalid-utf8";
+
+    private static string DecodeLine(ReadOnlySequence<byte> line)
+    {
+        try
+        {
+            return StrictUtf8.GetString(line);
+        }
+        catch (DecoderFallbackException)
+        {
+            return InvalidUtf8;
+        }
+    }
+
+    private async ValueTask<SmtpReply?> DispatchAsync(SmtpCommand command)
+    {
+        if (_transaction?.BdatWriter is not null && command.Verb is not (SmtpVerb.Bdat or SmtpVerb.Rset or SmtpVerb.Quit or SmtpVerb.Noop))
+        {
+            return SmtpReplies.BdatInProgress;
+        }
+
+        return command.Verb switch
+        {
+            SmtpVerb.Ehlo => Ehlo(command.Argument),
+            SmtpVerb.Helo => Helo(command.Argument),
+            SmtpVerb.Mail => Mail(command.Argument),
+            SmtpVerb.Rcpt => Rcpt(command.Argument),
+            SmtpVerb.Data => await DataAsync(command.Argument),
+            SmtpVerb.Bdat => await BdatAsync(command.Argument),
+            SmtpVerb.Rset => await RsetAsync(),
+            SmtpVerb.Noop => SmtpReplies.Ok,
+            SmtpVerb.Quit => Quit(),
+            SmtpVerb.Vrfy => SmtpReplies.CannotVerify, // RFC 5321 §3.5.3: 252, disclose nothing.
+            SmtpVerb.Expn => SmtpReplies.NotImplemented,
+            SmtpVerb.Help => SmtpReplies.Help,
+            SmtpVerb.StartTls => await StartTlsCommandAsync(command.Argument),
+            SmtpVerb.Auth => await AuthAsync(command.Argument),
+            _ => SmtpReplies.Unrecognized,
+        };
+    }
+
+    private SmtpReply Ehlo(string argument)
+    {
+        if (!IsHeloArgument(argument))
+        {
+            return SmtpReplies.SyntaxError.WithText("EHLO requires a domain or address literal");
+        }
+
+        _info.Helo = argument;
+        _info.Esmtp = true;
+        _transaction = null; // RFC 5321 §4.1.4: EHLO resets the transaction.
+        var lines = new List<string>
+        {
+            $"{_engine.Hostname} Hello {argument} [{_info.Remote.Address}]",
+            "PIPELINING",
+            $"SIZE {_options.MaxMessageSize}",
+            "8BITMIME",
+            "SMTPUTF8",
+            "ENHANCEDSTATUSCODES",
+            "CHUNKING",
+            "DSN",
+        };
+        if (_info.Tls is null && _engine.Tls is not null)
+        {
+            lines.Add("STARTTLS");
+        }
+
+        // RFC 4954 §4 leaves it to us: AUTH is offered only under TLS, so passwords never cross in the clear.
+        if (_info.Tls is not null && _info.AuthenticatedAs is null)
+        {
+            lines.Add("AUTH PLAIN LOGIN");
+        }
+
+        lines.Add("HELP");
+        return new SmtpReply(250, string.Empty, string.Join('\n', lines));
+    }
+
+    private SmtpReply Helo(string argument)
+    {
+        if (!IsHeloArgument(argument))
+        {
+            return SmtpReplies.SyntaxError.WithText("HELO requires a domain");
+        }
+
+        _info.Helo = argument;
+        _info.Esmtp = false;
+        _transaction = null;
+        return new SmtpReply(250, "2.0.0", $"{_engine.Hostname} Hello {argument}");
+    }
+
+    private static bool IsHeloArgument(string argument) =>
+        argument.Length is > 0 and <= 255 && !argument.Any(c => c is ' ' or '\t' || char.IsControl(c));
+
+    private SmtpReply Mail(string argument)
+    {
+        if (_info.Helo is null)
+        {
+            return SmtpReplies.BadSequenceHelloFirst;
+        }
+
+        if (_transaction is not null)
+        {
+            return SmtpReplies.NestedMail;
+        }
+
+        if (_info.Mode != ListenerMode.Mx && _info.AuthenticatedAs is null)
+        {
+            // RFC 6409 §4.3: submission requires authentication; on 587 that first needs STARTTLS.
+            SmtpTelemetry.Reject("auth_required", _info.Listener);
+            return _info.Tls is null ? SmtpReplies.MustStartTls : SmtpReplies.AuthRequired;
+        }
+
+        var error = SmtpPath.TryParse(argument, "FROM:", allowNull: true, out var sender, out var parameters);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var transaction = new Transaction(sender);
+        foreach (var (key, value) in parameters)
+        {
+            switch (key)
+            {
+                case "SIZE" when long.TryParse(value, out long size) && size >= 0:
+                    // RFC 1870 §6: refuse early when the declared size is over the limit.
+                    if (size > _options.MaxMessageSize)
+                    {
+                        SmtpTelemetry.Reject("too_big", _info.Listener);
+                        return SmtpReplies.MessageTooBig;
+                    }
+
+                    break;
+                case "BODY" when value is not null && (value.Equals("7BIT", StringComparison.OrdinalIgnoreCase) || value.Equals("8BITMIME", StringComparison.OrdinalIgnoreCase)):
+                    transaction.Body = value.ToUpperInvariant();
+                    break;
+                case "SMTPUTF8" when value is null:
+                    transaction.SmtpUtf8 = true;
+                    break;
+                case "RET" when transaction.Ret is null && value is not null && (value.Equals("FULL", StringComparison.OrdinalIgnoreCase) || value.Equals("HDRS", StringComparison.OrdinalIgnoreCase)):
+                    transaction.Ret = value.ToUpperInvariant();
+                    break;
+                case "ENVID" when transaction.EnvId is null && value is not null && value.Length <= 100 && SmtpPath.IsXtext(value):
+                    transaction.EnvId = value;
+                    break;
+                case "AUTH" when value is not null:
+                    // RFC 4954 §5: the AUTH parameter is advisory; we record the session's own identity instead.
+                    break;
+                case "SIZE" or "BODY" or "SMTPUTF8" or "RET" or "ENVID" or "AUTH":
+                    return SmtpReplies.SyntaxError.WithText($"Invalid {key} parameter");
+                default:
+                    return SmtpReplies.UnknownParameter;
+            }
+        }
+
+        if (!transaction.SmtpUtf8 && SmtpPath.NeedsUtf8(sender))
+        {
+            return SmtpReplies.Utf8WithoutSmtpUtf8;
+        }
+
+        var refusal = _engine.Policy.CheckSender(_info, sender);
+        if (refusal is not null)
+        {
+            SmtpTelemetry.Reject("sender_refused", _info.Listener);
+            return refusal;
+        }
+
+        _transaction = transaction;
+        return SmtpReplies.SenderOk;
+    }
+
+    private SmtpReply Rcpt(string argument)
+    {
+        if (_transaction is null)
+        {
+            return SmtpReplies.BadSequenceMailFirst;
+        }
+
+        var error = SmtpPath.TryParse(argument, "TO:", allowNull: false, out var recipient, out var parameters);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        string? notify = null;
+        string? orcpt = null;
+        foreach (var (key, value) in parameters)
+        {
+            switch (key)
+            {
+                case "NOTIFY" when notify is null && value is not null && IsNotify(value):
+                    notify = value.ToUpperInvariant();
+                    break;
+                case "ORCPT" when orcpt is null && value is not null && IsOrcpt(value):
+                    orcpt = value;
+                    break;
+                case "NOTIFY" or "ORCPT":
+                    return SmtpReplies.SyntaxError.WithText($"Invalid {key} parameter");
+                default:
+                    return SmtpReplies.UnknownParameter;
+            }
+        }
+
+        if (!_transaction.SmtpUtf8 && SmtpPath.NeedsUtf8(recipient))
+        {
+            return SmtpReplies.Utf8WithoutSmtpUtf8;
+        }
+
+        if (_transaction.Recipients.Count >= _options.MaxRecipients)
+        {
+            SmtpTelemetry.Reject("too_many_recipients", _info.Listener);
+            return SmtpReplies.TooManyRecipients;
+        }
+
+        var refusal = _engine.Policy.CheckRecipient(_info, _transaction.Sender, recipient);
+        if (refusal is not null)
+        {
+            SmtpTelemetry.Reject(refusal.Enhanced == "5.7.1" ? "relay_denied" : refusal.Enhanced == "5.1.1" ? "unknown_user" : "recipient_refused", _info.Listener);
+            return refusal;
+        }
+
+        _transaction.Recipients.Add(new EnvelopeRecipient { Address = recipient.ToString(), Notify = notify, OriginalRecipient = orcpt });
+        return SmtpReplies.RecipientOk;
+    }
+
+    private static bool IsNotify(string value)
+    {
+        // RFC 3461 §4.1: "NEVER" alone, or a list of SUCCESS, FAILURE, DELAY.
+        string[] items = value.ToUpperInvariant().Split(',');
+        return items is ["NEVER"] || (items.Length <= 3 && items.Distinct().Count() == items.Length
+            && items.All(i => i is "SUCCESS" or "FAILURE" or "DELAY"));
+    }
+
+    private static bool IsOrcpt(string value)
+    {
+        // RFC 3461 §4.2: addr-type ";" xtext.
+        int semicolon = value.IndexOf(';');
+        return semicolon > 0 && value[..semicolon].All(c => char.IsAsciiLetterOrDigit(c) || c == '-')
+            && SmtpPath.IsXtext(value[(semicolon + 1)..]);
+    }
+
+    private async ValueTask<SmtpReply> DataAsync(string argument)
+    {
+        if (argument.Length > 0)
+        {
+            return SmtpReplies.SyntaxError.WithText("DATA takes no argument");
+        }
+
+        if (_transaction is null)
+        {
+            return SmtpReplies.BadSequenceMailFirst;
+        }
+
+        if (_transaction.Recipients.Count == 0)
+        {
+            return SmtpReplies.NoValidRecipients;
+        }
+
+        _transaction.DataStarted = _engine.Clock.GetUtcNow();
+        await using var writer = TryCreateWriter();
+        var sink = new ContentSink(writer, _options.MaxMessageSize);
+        var decoder = new DotDecoder();
+        Send(SmtpReplies.StartData);
+        _waitLimit = _options.DataTimeout;
+        if (!await _input.ReadUntilAsync(input => decoder.Decode(input, sink)))
+        {
+            _quit = true;
+            return SmtpReplies.LocalError; // The client vanished mid-message; nothing was acknowledged.
+        }
+
+        var transaction = _transaction;
+        _transaction = null; // RFC 5321 §4.1.1.4: the transaction ends with the reply to the data.
+        return await FinishMessageAsync(transaction, writer, sink);
+    }
+
+    private async ValueTask<SmtpReply> BdatAsync(string argument)
+    {
+        // RFC 3030 §2: BDAT <size> [LAST]. The chunk must be read even when it is refused.
+        string[] parts = argument.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length is 0 or > 2 || !long.TryParse(parts[0], out long size) || size < 0
+            || (parts.Length == 2 && !parts[1].Equals("LAST", StringComparison.OrdinalIgnoreCase)))
+        {
+            // Without a size we cannot know where the chunk ends; the session cannot continue safely.
+            _quit = true;
+            return SmtpReplies.SyntaxError.WithText("BDAT requires a size and optionally LAST; closing");
+        }
+
+        bool last = parts.Length == 2;
+        _waitLimit = _options.DataTimeout;
+        var transaction = _transaction;
+        if (transaction is null || transaction.Recipients.Count == 0)
+        {
+            if (!await _input.ReadExactAsync(size, static _ => { }))
+            {
+                _quit = true;
+                return SmtpReplies.LocalError;
+            }
+
+            return transaction is null ? SmtpReplies.BadSequenceMailFirst : SmtpReplies.NoValidRecipients;
+        }
+
+        if (transaction.BdatSink is null)
+        {
+            transaction.DataStarted = _engine.Clock.GetUtcNow();
+            transaction.BdatWriter = TryCreateWriter();
+            transaction.BdatSink = new ContentSink(transaction.BdatWriter, _options.MaxMessageSize);
+        }
+
+        var sink = transaction.BdatSink;
+        if (!await _input.ReadExactAsync(size, chunk => sink.Write(chunk)))
+        {
+            _quit = true;
+            return SmtpReplies.LocalError;
+        }
+
+        if (!last)
+        {
+            return new SmtpReply(250, "2.0.0", $"{size} octets received");
+        }
+
+        _transaction = null;
+        await using var writer = transaction.BdatWriter;
+        return await FinishMessageAsync(transaction, writer, sink);
+    }
+
+    private SpoolWriter? TryCreateWriter()
+    {
+        try
+        {
+            return _engine.Spool.Create();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Read the message anyway, then answer 451: the client retries later.
+            _engine.Logger.LogError(e, "cannot create a spool file");
+            return null;
+        }
+    }
+
+    private async ValueTask<SmtpReply> FinishMessageAsync(Transaction transaction, SpoolWriter? writer, ContentSink sink)
+    {
+        if (sink.TooBig)
+        {
+            SmtpTelemetry.Reject("too_big", _info.Listener);
+            return SmtpReplies.MessageTooBig;
+        }
+
+        if (sink.BareLineEnding)
+        {
+            SmtpTelemetry.Reject("bare_line_ending", _info.Listener);
+            return SmtpReplies.BareLineEnding;
+        }
+
+        if (writer is null)
+        {
+            return SmtpReplies.LocalError;
+        }
+
+        try
+        {
+            byte[] prefix = BuildPrefix(transaction, writer.Id, sink.Headers);
+            await writer.CommitAsync(prefix, new Envelope
+            {
+                Id = writer.Id,
+                MailFrom = transaction.Sender.ToString(),
+                Recipients = transaction.Recipients.ToArray(),
+                ReceivedAt = transaction.DataStarted,
+                Body = transaction.Body,
+                SmtpUtf8 = transaction.SmtpUtf8,
+                Ret = transaction.Ret,
+                EnvId = transaction.EnvId,
+                ClientAddress = _info.Remote.Address.ToString(),
+                Helo = _info.Helo,
+                AuthenticatedAs = _info.AuthenticatedAs,
+                Listener = _info.Listener,
+                Tls = _info.Tls,
+                TraceParent = _activity?.Id,
+            });
+        }
+        catch (Exception e)
+        {
+            // DESIGN.md §3: anything that goes wrong before the message is durable is a temporary failure.
+            _engine.Logger.LogError(e, "spooling message {QueueId} failed", writer.Id);
+            return SmtpReplies.LocalError;
+        }
+
+        SmtpTelemetry.MessagesAccepted.Add(1, new KeyValuePair<string, object?>("listener", _info.Listener));
+        SmtpTelemetry.MessageSize.Record(sink.Size);
+        _activity?.AddEvent(new ActivityEvent("message.accepted", tags: new ActivityTagsCollection
+        {
+            ["queue.id"] = writer.Id,
+            ["message.size"] = sink.Size,
+            ["message.recipients"] = transaction.Recipients.Count,
+        }));
+        _engine.Logger.LogInformation("accepted {QueueId} from <{Sender}> to {Recipients} recipient(s), {Size} octets, client {Client}, listener {Listener}",
+            writer.Id, transaction.Sender, transaction.Recipients.Count, sink.Size, _info.Remote.Address, _info.Listener);
+        return new SmtpReply(250, "2.0.0", $"OK queued as {writer.Id}");
+    }
+
+    private byte[] BuildPrefix(Transaction transaction, string queueId, HeaderScanner headers)
+    {
+        var prefix = new StringBuilder(ReceivedHeader.Build(_info, _engine.Hostname, queueId,
+            transaction.Recipients.Select(r => r.Address).ToArray(), transaction.SmtpUtf8,
+            _options.ShowAuthenticatedUserInReceived, transaction.DataStarted));
+
+        // RFC 6409 §8.2, §8.3: a submission server may add a missing Date and Message-ID.
+        if (_info.AuthenticatedAs is not null)
+        {
+            if (!headers.HasMessageId)
+            {
+                prefix.Append("Message-ID: <").Append(queueId).Append('@').Append(_engine.Hostname).Append(">\r\n");
+            }
+
+            if (!headers.HasDate)
+            {
+                prefix.Append("Date: ").Append(ReceivedHeader.Rfc5322Date(transaction.DataStarted)).Append("\r\n");
+            }
+        }
+
+        return Encoding.UTF8.GetBytes(prefix.ToString());
+    }
+
+    private async ValueTask<SmtpReply> RsetAsync()
+    {
+        await AbandonTransactionAsync();
+        return SmtpReplies.ResetOk;
+    }
+
+    private async ValueTask AbandonTransactionAsync()
+    {
+        if (_transaction?.BdatWriter is { } writer)
+        {
+            await writer.DisposeAsync();
+        }
+
+        _transaction = null;
+    }
+
+    private SmtpReply Quit()
+    {
+        _quit = true;
+        return SmtpReplies.Bye;
+    }
+
+    private async ValueTask<SmtpReply?> StartTlsCommandAsync(string argument)
+    {
+        if (argument.Length > 0)
+        {
+            return SmtpReplies.SyntaxError.WithText("STARTTLS takes no argument");
+        }
+
+        if (_info.Tls is not null)
+        {
+            return SmtpReplies.AlreadyTls;
+        }
+
+        if (_engine.Tls is null)
+        {
+            return SmtpReplies.TlsNotAvailable;
+        }
+
+        Send(SmtpReplies.ReadyForTls);
+        _input.DiscardBuffered();
+        if (!await StartTlsAsync())
+        {
+            _quit = true;
+            return null;
+        }
+
+        // RFC 3207 §4.2: forget everything learned before TLS, including EHLO.
+        _info.Helo = null;
+        _info.Esmtp = false;
+        _transaction = null;
+        return null;
+    }
+
+    private async Task<bool> StartTlsAsync()
+    {
+        var options = _engine.Tls;
+        if (options is null)
+        {
+            _engine.Logger.LogWarning("no TLS certificate available for {Listener}", _info.Listener);
+            return false;
+        }
+
+        try
+        {
+            await FlushAsync();
+            await _transport.StartTlsAsync(options, _options.TlsHandshakeTimeout, _shutdown);
+            await _input.ReplaceReaderAsync(_transport.Reader);
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
+        {
+            SmtpTelemetry.Reject("tls_handshake_failed", _info.Listener);
+            _engine.Logger.LogInformation("TLS handshake with {Client} failed: {Reason}", _info.Remote, e.Message);
+            return false;
+        }
+
+        _info.Tls = _transport.Describe();
+        _activity?.SetTag("tls.protocol", _info.Tls);
+        return true;
+    }
+
+    private async ValueTask<SmtpReply?> AuthAsync(string argument)
+    {
+        if (_info.Tls is null)
+        {
+            return SmtpReplies.AuthRequiresTls;
+        }
+
+        if (_info.Helo is null || !_info.Esmtp)
+        {
+            return SmtpReplies.BadSequenceHelloFirst;
+        }
+
+        if (_info.AuthenticatedAs is not null)
+        {
+            return SmtpReplies.AlreadyAuthenticated;
+        }
+
+        if (_transaction is not null)
+        {
+            return SmtpReplies.AuthInTransaction;
+        }
+
+        if (_engine.AuthThrottle.IsBlocked(_info.Remote.Address, null))
+        {
+            SmtpTelemetry.Reject("auth_throttled", _info.Listener);
+            return SmtpReplies.AuthThrottled;
+        }
+
+        string[] parts = argument.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0)
+        {
+            return SmtpReplies.SyntaxError.WithText("AUTH requires a mechanism");
+        }
+
+        string mechanism = parts[0].ToUpperInvariant();
+        string? initial = parts.Length > 1 ? parts[1] : null;
+        string? user;
+        string? password;
+        switch (mechanism)
+        {
+            case "PLAIN":
+            {
+                // RFC 4616: [authzid] NUL authcid NUL passwd. "=" is an empty initial response (RFC 4954 §4).
+                var (reply, response) = initial is null ? await ChallengeAsync(string.Empty) : (null, initial);
+                if (reply is not null)
+                {
+                    return reply;
+                }
+
+                if (!TryDecodeBase64(response!, out string decoded))
+                {
+                    return SmtpReplies.AuthBadBase64;
+                }
+
+                string[] fields = decoded.Split('\0');
+                if (fields.Length != 3 || (fields[0].Length > 0 && fields[0] != fields[1]))
+                {
+                    return await FailAuthAsync(null);
+                }
+
+                (user, password) = (fields[1], fields[2]);
+                break;
+            }
+
+            case "LOGIN":
+            {
+                string? userResponse = initial;
+                if (userResponse is null)
+                {
+                    var (reply, response) = await ChallengeAsync("VXNlcm5hbWU6"); // "Username:"
+                    if (reply is not null)
+                    {
+                        return reply;
+                    }
+
+                    userResponse = response;
+                }
+
+                if (!TryDecodeBase64(userResponse!, out user))
+                {
+                    return SmtpReplies.AuthBadBase64;
+                }
+
+                var (passwordReply, passwordResponse) = await ChallengeAsync("UGFzc3dvcmQ6"); // "Password:"
+                if (passwordReply is not null)
+                {
+                    return passwordReply;
+                }
+
+                if (!TryDecodeBase64(passwordResponse!, out password))
+                {
+                    return SmtpReplies.AuthBadBase64;
+                }
+
+                break;
+            }
+
+            default:
+                return SmtpReplies.UnknownMechanism;
+        }
+
+        string account = user.Trim().ToLowerInvariant();
+        if (_engine.AuthThrottle.IsBlocked(_info.Remote.Address, account))
+        {
+            SmtpTelemetry.Reject("auth_throttled", _info.Listener);
+            return SmtpReplies.AuthThrottled;
+        }
+
+        if (!EmailAddress.TryParse(account, out var address) || password.Length == 0
+            || !await _engine.Policy.AuthenticateAsync(address, password, _shutdown))
+        {
+            return await FailAuthAsync(account);
+        }
+
+        _info.AuthenticatedAs = address.ToString();
+        _activity?.SetTag("smtp.auth", "success");
+        _engine.Logger.LogInformation("{Client} authenticated as {Account} on {Listener}", _info.Remote.Address, _info.AuthenticatedAs, _info.Listener);
+        return SmtpReplies.AuthSucceeded;
+    }
+
+    private async ValueTask<SmtpReply> FailAuthAsync(string? account)
+    {
+        _engine.AuthThrottle.RecordFailure(_info.Remote.Address, account);
+        SmtpTelemetry.Reject("auth_failed", _info.Listener);
+        _engine.Logger.LogWarning("failed AUTH from {Client} on {Listener}", _info.Remote.Address, _info.Listener);
+        if (_options.AuthFailureDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(_options.AuthFailureDelay, _engine.Clock, _shutdown);
+        }
+
+        return SmtpReplies.AuthFailed;
+    }
+
+    /// <summary>Sends a 334 challenge and reads the answer; "*" cancels (RFC 4954 §4).</summary>
+    private async ValueTask<(SmtpReply? Reply, string? Response)> ChallengeAsync(string challenge)
+    {
+        Send(new SmtpReply(334, string.Empty, challenge));
+        _lineTooLong.Value = false;
+        string? line = await _input.ReadLineAsync(_options.MaxCommandLineLength, DecodeLine, _lineTooLong);
+        if (line is null)
+        {
+            _quit = true;
+            return (SmtpReplies.AuthCancelled, null);
+        }
+
+        if (_lineTooLong.Value)
+        {
+            return (SmtpReplies.LineTooLong, null);
+        }
+
+        return line == "*" ? (SmtpReplies.AuthCancelled, null) : (null, line);
+    }
+
+    private static bool TryDecodeBase64(string text, out string decoded)
+    {
+        decoded = string.Empty;
+        if (text == "=")
+        {
+            return true;
+        }
+
+        byte[] buffer = new byte[(text.Length * 3 / 4) + 3];
+        if (!Convert.TryFromBase64String(text, buffer, out int written))
+        {
+            return false;
+        }
+
+        try
+        {
+            decoded = StrictUtf8.GetString(buffer, 0, written);
+            return true;
+        }
+        catch (DecoderFallbackException)
+        {
+            return false;
+        }
+    }
+
+    private void Send(SmtpReply reply)
+    {
+        _transport.Writer.Write(reply.Bytes);
+        _pendingOutput = true;
+    }
+
+    private async ValueTask FlushAsync()
+    {
+        if (_pendingOutput)
+        {
+            _pendingOutput = false;
+            await _transport.Writer.FlushAsync(_shutdown);
+        }
+    }
+
+    private async Task TrySendFinalAsync(SmtpReply reply)
+    {
+        try
+        {
+            _transport.Writer.Write(reply.Bytes);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await _transport.Writer.FlushAsync(timeout.Token);
+            _pendingOutput = false;
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException or ObjectDisposedException)
+        {
+            // The connection is already gone.
+        }
+    }
+}

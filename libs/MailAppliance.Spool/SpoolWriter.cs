@@ -1,0 +1,80 @@
+using System.Text.Json;
+
+namespace MailAppliance.Spool;
+
+/// <summary>
+/// Streams one incoming message into the spool. Content goes straight to a temporary file as it arrives (a
+/// message is never held whole in memory); <see cref="CommitAsync"/> finishes the file, moves it into the queue
+/// and returns once it is durable. Until then nothing is acknowledged, and <see cref="DisposeAsync"/> without a
+/// commit removes every trace.
+/// </summary>
+public sealed class SpoolWriter : IAsyncDisposable
+{
+    private readonly SpoolStore _store;
+    private readonly string _tempPath;
+    private FileStream? _file;
+    private bool _committed;
+
+    internal SpoolWriter(SpoolStore store, string id, string tempPath)
+    {
+        _store = store;
+        Id = id;
+        _tempPath = tempPath;
+        _file = new FileStream(tempPath, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            BufferSize = 16 * 1024,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
+        _file.Write(SpoolFileFormat.Magic);
+    }
+
+    /// <summary>The queue id of the message being written.</summary>
+    public string Id { get; }
+
+    /// <summary>Content octets written so far.</summary>
+    public long ContentLength { get; private set; }
+
+    /// <summary>Appends message content.</summary>
+    public void Write(ReadOnlySpan<byte> content)
+    {
+        ObjectDisposedException.ThrowIf(_file is null, this);
+        _file.Write(content);
+        ContentLength += content.Length;
+    }
+
+    /// <summary>
+    /// Writes the prepended header fields and the envelope, makes the file durable and moves it into the queue.
+    /// Returns only when the message would survive a crash: the caller may then answer 250.
+    /// </summary>
+    public async Task CommitAsync(ReadOnlyMemory<byte> prefix, Envelope envelope)
+    {
+        ObjectDisposedException.ThrowIf(_file is null, this);
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(envelope with { Id = Id, Size = ContentLength }, SpoolJsonContext.Default.Envelope);
+        _file.Write(prefix.Span);
+        _file.Write(json);
+        _file.Write(SpoolFileFormat.Footer(ContentLength, prefix.Length, json.Length));
+        _file.Flush(flushToDisk: _store.Options.Sync == SyncMode.Fsync);
+        await _file.DisposeAsync();
+        _file = null;
+        File.Move(_tempPath, _store.PathOf(Id));
+        _committed = true;
+        await _store.Committer.WaitDurableAsync();
+    }
+
+    /// <summary>Closes the writer; without a commit the partial file is deleted.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_file is not null)
+        {
+            await _file.DisposeAsync();
+            _file = null;
+        }
+
+        if (!_committed)
+        {
+            File.Delete(_tempPath);
+        }
+    }
+}

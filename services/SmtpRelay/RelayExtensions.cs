@@ -1,0 +1,99 @@
+using System.Runtime.InteropServices;
+using MailAppliance.Accounts;
+using MailAppliance.Core;
+using MailAppliance.Smtp.Policy;
+using MailAppliance.Smtp.Server;
+using MailAppliance.Smtp.Session;
+using MailAppliance.Spool;
+using MailAppliance.Tls;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace MailAppliance.SmtpRelay;
+
+/// <summary>The relay's wiring: settings, domains, spool, certificates, engine, listeners, admin API.</summary>
+public static class RelayExtensions
+{
+    /// <summary>Registers everything the relay runs on. Broken users/aliases files stop start-up here, naming file and line.</summary>
+    public static WebApplicationBuilder AddSmtpRelay(this WebApplicationBuilder builder, ApplianceDirectories directories)
+    {
+        var configuration = builder.Configuration;
+        var relay = configuration.GetSection(RelayOptions.Section).Get<RelayOptions>() ?? new RelayOptions();
+        relay.Hostname = configuration["Hostname"] is { Length: > 0 } host ? host.ToLowerInvariant() : relay.Hostname;
+        builder.UseDefaultUrls($"{RelayOptions.Section}:{nameof(RelayOptions.AdminUrls)}", relay.AdminUrls);
+
+        var smtp = new SmtpServerOptions();
+        configuration.GetSection(SmtpServerOptions.Section).Bind(smtp);
+        var spool = configuration.GetSection(SpoolOptions.Section).Get<SpoolOptions>() ?? new SpoolOptions();
+        var policy = configuration.GetSection(RelayPolicyOptions.Section).Get<RelayPolicyOptions>() ?? new RelayPolicyOptions();
+
+        builder.Services.AddSingleton(directories);
+        builder.Services.AddSingleton(relay);
+        builder.Services.AddSingleton(smtp);
+        builder.Services.AddSingleton(sp => new SpoolStore(directories.Queue, spool));
+        builder.Services.AddSingleton(sp =>
+        {
+            var logger = sp.GetRequiredService<ILogger<DomainDirectoryWatcher>>();
+            return new DomainDirectoryWatcher(directories.Domains, AddressNormalization.FromConfiguration(configuration),
+                e => logger.LogError("domain configuration not reloaded, the previous one stays in force: {Problem}", e.Message));
+        });
+        builder.Services.AddSingleton(sp => new CertificateStore(directories.Certs, Path.Combine(directories.Tls, "self-signed"),
+            relay.Hostname, sp.GetRequiredService<ILogger<CertificateStore>>()));
+        builder.Services.AddSingleton<ISmtpPolicy>(sp =>
+        {
+            var domains = sp.GetRequiredService<DomainDirectoryWatcher>();
+            return new RelayPolicy(() => domains.Current, policy);
+        });
+        builder.Services.AddSingleton(sp =>
+        {
+            var certificates = sp.GetRequiredService<CertificateStore>();
+            return new SmtpEngine(relay.Hostname, smtp, sp.GetRequiredService<ISmtpPolicy>(), sp.GetRequiredService<SpoolStore>(),
+                certificates.OptionsFor, sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailAppliance.Smtp"));
+        });
+        builder.Services.AddSingleton<RelayService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RelayService>());
+        builder.Services.AddHealthChecks().AddCheck<RelayHealthCheck>("smtp", tags: ["ready"]);
+        return builder;
+    }
+
+    /// <summary>Maps the admin API and installs the SIGHUP reload.</summary>
+    public static WebApplication UseSmtpRelay(this WebApplication app)
+    {
+        var logger = app.Services.GetRequiredService<ILogger<RelayService>>();
+        var directories = app.Services.GetRequiredService<ApplianceDirectories>();
+        logger.LogInformation("config {Config}, state {State}", directories.Config, directories.State);
+
+        // Resolve eagerly: a broken users or aliases file must stop start-up, not the first session.
+        var domains = app.Services.GetRequiredService<DomainDirectoryWatcher>();
+        var certificates = app.Services.GetRequiredService<CertificateStore>();
+        logger.LogInformation("local domains: {Domains}", domains.Current.Domains.Count == 0 ? "(none)" : string.Join(", ", domains.Current.Domains));
+
+        // SIGHUP reloads certificates and domains, as daemons do; CertManager sends it through Docker when the relay is in a container.
+        var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            logger.LogInformation("SIGHUP: reloading certificates and domains");
+            certificates.Reload();
+            domains.Reload();
+        });
+        app.Lifetime.ApplicationStopped.Register(hangup.Dispose);
+        app.MapAdminEndpoints();
+        return app;
+    }
+}
+
+/// <summary>Healthy when listening with a certificate that is not about to expire.</summary>
+internal sealed class RelayHealthCheck(RelayService relay, CertificateStore certificates) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (relay.Endpoints.Count == 0)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy("no SMTP listener is bound"));
+        }
+
+        var left = certificates.Default.Leaf.NotAfter.ToUniversalTime() - DateTime.UtcNow;
+        return Task.FromResult(left < TimeSpan.FromDays(7)
+            ? HealthCheckResult.Degraded($"certificate {certificates.Default.Name} expires in {left.TotalDays:F1} days")
+            : HealthCheckResult.Healthy($"{relay.Endpoints.Count} listener(s); certificate {certificates.Default.Name} serial {certificates.Default.Serial}"));
+    }
+}
