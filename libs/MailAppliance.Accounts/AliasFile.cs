@@ -197,7 +197,17 @@ public sealed class AliasFile
             throw Broken(lineNumber, $"the target '{AddressSyntax.Printable(target)}' of '{name}' contains whitespace or a control character");
         }
 
+        if (target.StartsWith('|'))
+        {
+            throw Broken(lineNumber, $"the alias '{name}' pipes to a command, which is not supported: this appliance does not run commands");
+        }
+
         int at = target.IndexOf('@', StringComparison.Ordinal);
+        if (at < 0 && !AddressSyntax.IsValidAccountName(target.ToLowerInvariant(), out string? localProblem))
+        {
+            throw Broken(lineNumber, $"the target '{target}' of '{name}' is not a valid local name: {localProblem}");
+        }
+
         if (at != target.LastIndexOf('@'))
         {
             throw Broken(lineNumber, $"the target '{target}' of '{name}' has more than one '@'");

@@ -42,6 +42,8 @@ public class AliasFileTests
     [InlineData("pepe@example.com: jose", "must not contain '@'")]
     [InlineData("pe pe: jose", "invalid alias name")]
     [InlineData("null: | cat", "pipes to a command, which is not supported")]
+    [InlineData("pepe: jose, |cat", "pipes to a command, which is not supported")]
+    [InlineData("pepe: jo\"se", "not a valid local name")]
     [InlineData("pepe: jose@x.example via mx.example", "'via'")]
     [InlineData("pepe: jo se", "contains whitespace")]
     [InlineData("pepe: a@b@c.example", "more than one '@'")]
