@@ -1,1 +1,11 @@
-return 0;
+using MailAppliance.MailCtl.Cli;
+using MailAppliance.MailCtl.Commands;
+
+// mailctl's command groups. To add one (queue, dkim, dns, cert...), write an ICommandGroup in Commands/ and list it here.
+ICommandGroup[] groups =
+[
+    new UserCommands(),
+    new AliasCommands(),
+];
+
+return await new CommandRouter(groups).RunAsync(args, CommandConsole.System);
