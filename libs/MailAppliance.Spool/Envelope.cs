@@ -70,4 +70,5 @@ public sealed record EnvelopeRecipient
 /// <summary>Source-generated JSON for the envelope (no reflection on the hot path).</summary>
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(Envelope))]
+[JsonSerializable(typeof(List<Envelope>))]
 public sealed partial class SpoolJsonContext : JsonSerializerContext;

@@ -11,7 +11,7 @@ namespace MailAppliance.Spool;
 /// content                          the message exactly as received (dot-unstuffed, CRLF line ends)
 /// prefix                           header fields this hop prepends (Received, Message-ID, DKIM-Signature, ...)
 /// envelope                         UTF-8 JSON of <see cref="Envelope"/>
-/// \nMAEND cccccccccccccccc pppppppppppppppp eeeeeeeeeeeeeeee\n   footer: lengths in hex (57 octets)
+/// \nMAEND cccccccccccccccc pppppppppppppppp eeeeeeeeeeeeeeee\n   footer: lengths in hex (58 octets)
 /// </code>
 /// The prefix and envelope are written last because they are complete only at the end of DATA; the footer is
 /// written last of all, so a file whose footer is missing or does not add up was never acknowledged.
@@ -26,7 +26,7 @@ public static class SpoolFileFormat
     public const int MagicLength = 22;
 
     /// <summary>Length of the footer.</summary>
-    public const int FooterLength = 57;
+    public const int FooterLength = 58;
 
     /// <summary>Suffix of a committed spool file.</summary>
     public const string Extension = ".msg";

@@ -42,7 +42,7 @@ public sealed class SpoolStore : IDisposable
     }
 
     /// <summary>Path of the committed file of a message.</summary>
-    public string PathOf(string id) => System.IO.Path.Combine(Directory, id + SpoolFileFormat.Extension);
+    public string PathOf(string id) => new SpoolReader(Directory).PathOf(id);
 
     /// <summary>
     /// Cleans up after a crash: partial writes in <c>tmp/</c> were never acknowledged and are deleted; a queue
@@ -77,20 +77,10 @@ public sealed class SpoolStore : IDisposable
     }
 
     /// <summary>Every committed message, oldest first.</summary>
-    public IEnumerable<SpooledMessage> List()
-    {
-        foreach (string path in System.IO.Directory.EnumerateFiles(Directory, "*" + SpoolFileFormat.Extension).Order(StringComparer.Ordinal))
-        {
-            if (TryRead(path, out var message))
-            {
-                yield return message;
-            }
-        }
-    }
+    public IEnumerable<SpooledMessage> List() => new SpoolReader(Directory).List();
 
     /// <summary>One committed message, or null.</summary>
-    public SpooledMessage? Find(string id) =>
-        QueueId.IsValid(id) && TryRead(PathOf(id), out var message) ? message : null;
+    public SpooledMessage? Find(string id) => new SpoolReader(Directory).Find(id);
 
     /// <summary>Reads the footer and envelope of a spool file; false when the file is incomplete or unreadable.</summary>
     public static bool TryRead(string path, out SpooledMessage message)

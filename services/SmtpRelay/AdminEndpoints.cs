@@ -1,5 +1,6 @@
 using System.Net;
 using MailAppliance.Accounts;
+using MailAppliance.Core;
 using MailAppliance.Spool;
 using MailAppliance.Tls;
 
@@ -45,7 +46,16 @@ public static class AdminEndpoints
         {
             logger.LogInformation("reload requested through the admin API");
             certificates.Reload();
-            domains.Reload();
+            try
+            {
+                domains.Reload();
+            }
+            catch (ConfigurationFileException e)
+            {
+                // The previous domain configuration stays in force; say exactly which line is wrong.
+                return Results.Problem(e.Message, statusCode: StatusCodes.Status422UnprocessableEntity, title: "domain configuration not reloaded");
+            }
+
             return Results.Ok(new { certificate = Describe(certificates.Default), domains = domains.Current.Domains });
         });
 

@@ -72,8 +72,15 @@ public static class RelayExtensions
         {
             context.Cancel = true;
             logger.LogInformation("SIGHUP: reloading certificates and domains");
-            certificates.Reload();
-            domains.Reload();
+            try
+            {
+                certificates.Reload();
+                domains.Reload();
+            }
+            catch (Exception e)
+            {
+                logger.LogError("reload on SIGHUP failed, the previous configuration stays in force: {Problem}", e.Message);
+            }
         });
         app.Lifetime.ApplicationStopped.Register(hangup.Dispose);
         app.MapAdminEndpoints();

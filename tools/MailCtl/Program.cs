@@ -6,6 +6,7 @@ ICommandGroup[] groups =
 [
     new UserCommands(),
     new AliasCommands(),
+    new QueueCommands(),
 ];
 
 return await new CommandRouter(groups).RunAsync(args, CommandConsole.System);

@@ -8,7 +8,7 @@ public static class ArgumentParser
 {
     /// <summary>Parses <paramref name="arguments"/>, accepting only the options named in <paramref name="valueOptions"/>.</summary>
     /// <exception cref="UsageException">An unknown option, an option without its value, or one given twice.</exception>
-    public static ParsedArguments Parse(IReadOnlyList<string> arguments, IReadOnlyCollection<string> valueOptions)
+    public static ParsedArguments Parse(IReadOnlyList<string> arguments, IReadOnlyCollection<string> valueOptions, IReadOnlyCollection<string>? flags = null)
     {
         var positional = new List<string>();
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -35,6 +35,17 @@ public static class ArgumentParser
             {
                 name = argument[..equals];
                 value = argument[(equals + 1)..];
+            }
+
+            if (value is null && flags is not null && flags.Contains(name))
+            {
+                // A flag (e.g. --json) takes no value; its presence is what counts.
+                if (!options.TryAdd(name, "true"))
+                {
+                    throw new UsageException($"the option '{name}' is given twice");
+                }
+
+                continue;
             }
 
             if (!valueOptions.Contains(name))

@@ -57,7 +57,7 @@ public abstract class CommandGroup : ICommandGroup
 
         var subcommand = Subcommands.FirstOrDefault(s => s.Name == arguments[0])
             ?? throw new UsageException($"'{arguments[0]}' is not a '{Name}' command; see 'mailctl {Name} --help'");
-        var parsed = ArgumentParser.Parse([.. arguments.Skip(1)], subcommand.ValueOptions);
+        var parsed = ArgumentParser.Parse([.. arguments.Skip(1)], subcommand.ValueOptions, subcommand.Flags);
         if (parsed.Positional.Count < subcommand.MinArguments || parsed.Positional.Count > subcommand.MaxArguments)
         {
             throw new UsageException($"usage: mailctl {Name} {subcommand.Name} {subcommand.Usage}".TrimEnd());

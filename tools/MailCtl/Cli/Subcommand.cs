@@ -11,6 +11,9 @@ public sealed record Subcommand(
     /// <summary>The options it takes, each with a value (e.g. <c>--password</c>).</summary>
     public IReadOnlyList<string> ValueOptions { get; init; } = [];
 
+    /// <summary>Options that take no value (<c>--json</c>).</summary>
+    public IReadOnlyList<string> Flags { get; init; } = [];
+
     /// <summary>The fewest positional arguments it takes.</summary>
     public int MinArguments { get; init; }
 
