@@ -66,6 +66,18 @@ internal sealed class ContentSink
         _writer!.Write(data);
     }
 
+    /// <summary>
+    /// Marks the end of the content: a CR as its very last octet is bare as well (only BDAT can end that way;
+    /// DATA content always ends with the CRLF before the final dot).
+    /// </summary>
+    public void Complete()
+    {
+        if (_previousWasCr)
+        {
+            BareLineEnding = true;
+        }
+    }
+
     public void Write(ReadOnlySequence<byte> data)
     {
         foreach (var segment in data)

@@ -475,6 +475,7 @@ internal sealed class SmtpSession
 
     private async ValueTask<SmtpReply> FinishMessageAsync(Transaction transaction, SpoolWriter? writer, ContentSink sink)
     {
+        sink.Complete();
         if (sink.TooBig)
         {
             SmtpTelemetry.Reject("too_big", _info.Listener);
