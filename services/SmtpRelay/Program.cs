@@ -2,7 +2,7 @@ using MailAppliance.Core;
 using MailAppliance.SmtpRelay;
 
 var directories = ApplianceDirectories.Resolve(args);
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateSlimBuilder(args);
 builder.Configuration.AddAppliance(directories);
 builder.AddServiceDefaults();
 builder.AddSmtpRelay(directories);
