@@ -6,14 +6,19 @@ namespace MailAppliance.Core;
 public static class ApplianceConfiguration
 {
     /// <summary>
-    /// Adds <c>config/appliance.json</c> (optional) and then the environment again, so that every setting can be
-    /// overridden with .NET's <c>Section__Key</c> variables even though the JSON file is added after the host's
-    /// own sources.
+    /// Adds <c>config/appliance.json</c> (optional), then the environment and the command line again, so that the
+    /// precedence is file &lt; environment (<c>Section__Key</c>) &lt; command line (<c>--Section:Key=value</c>) even
+    /// though the JSON file is added after the host's own sources.
     /// </summary>
-    public static IConfigurationBuilder AddAppliance(this IConfigurationBuilder builder, ApplianceDirectories directories)
+    public static IConfigurationBuilder AddAppliance(this IConfigurationBuilder builder, ApplianceDirectories directories, string[]? args = null)
     {
         builder.AddJsonFile(directories.SettingsFile, optional: true, reloadOnChange: false);
         builder.AddEnvironmentVariables();
+        if (args is { Length: > 0 })
+        {
+            builder.AddCommandLine(args);
+        }
+
         return builder;
     }
 

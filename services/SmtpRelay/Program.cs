@@ -3,7 +3,7 @@ using MailAppliance.SmtpRelay;
 
 var directories = ApplianceDirectories.Resolve(args);
 var builder = WebApplication.CreateSlimBuilder(args);
-builder.Configuration.AddAppliance(directories);
+builder.Configuration.AddAppliance(directories, args);
 builder.AddServiceDefaults();
 builder.AddSmtpRelay(directories);
 
