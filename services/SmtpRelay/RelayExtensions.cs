@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using MailAppliance.Accounts;
 using MailAppliance.Core;
+using MailAppliance.MailLog;
 using MailAppliance.Smtp.Policy;
 using MailAppliance.Smtp.Server;
 using MailAppliance.Smtp.Session;
@@ -47,8 +48,13 @@ public static class RelayExtensions
         {
             var certificates = sp.GetRequiredService<CertificateStore>();
             return new SmtpEngine(relay.Hostname, smtp, sp.GetRequiredService<ISmtpPolicy>(), sp.GetRequiredService<SpoolStore>(),
-                certificates.OptionsFor, sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailAppliance.Smtp"));
+                certificates.OptionsFor, sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailAppliance.Smtp"))
+            {
+                MailLog = sp.GetRequiredService<MailLogWriter>(),
+            };
         });
+        builder.Services.AddSingleton(new MailLogWriter(directories.Log,
+            configuration.GetSection(MailLogOptions.Section).Get<MailLogOptions>() ?? new MailLogOptions()));
         builder.Services.AddSingleton<RelayService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RelayService>());
         builder.Services.AddHealthChecks().AddCheck<RelayHealthCheck>("smtp", tags: ["ready"]);

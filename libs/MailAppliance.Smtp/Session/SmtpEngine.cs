@@ -1,4 +1,5 @@
 using System.Net.Security;
+using MailAppliance.MailLog;
 using MailAppliance.Smtp.Policy;
 using MailAppliance.Smtp.Server;
 using MailAppliance.Spool;
@@ -39,6 +40,9 @@ public sealed class SmtpEngine
     public TimeProvider Clock { get; }
 
     public AuthThrottle AuthThrottle { get; }
+
+    /// <summary>The mail log, one line per accepted or refused message; null writes none.</summary>
+    public MailLogWriter? MailLog { get; init; }
 
     /// <summary>Runs one session over an accepted connection until it ends.</summary>
     public Task RunSessionAsync(Stream stream, SessionInfo info, CancellationToken shutdown) =>

@@ -79,7 +79,7 @@ internal sealed class SmtpSession
         catch (OperationCanceledException)
         {
             bool sessionOver = _engine.Clock.GetUtcNow() >= _deadline;
-            SmtpTelemetry.Reject(sessionOver ? "session_timeout" : "timeout", _info.Listener);
+            Rejected(sessionOver ? "session_timeout" : "timeout");
             await TrySendFinalAsync(sessionOver ? SmtpReplies.SessionTooLong : SmtpReplies.Timeout);
         }
         catch (Exception e) when (e is IOException or AuthenticationException or ObjectDisposedException or InvalidOperationException)
@@ -128,7 +128,7 @@ internal sealed class SmtpSession
             Send(reply);
             if (reply.IsError && ++_errors >= _options.MaxErrors)
             {
-                SmtpTelemetry.Reject("too_many_errors", _info.Listener);
+                Rejected("too_many_errors");
                 Send(SmtpReplies.TooManyErrors);
                 return;
             }
@@ -243,7 +243,7 @@ internal sealed class SmtpSession
         if (_info.Mode != ListenerMode.Mx && _info.AuthenticatedAs is null)
         {
             // RFC 6409 §4.3: submission requires authentication; on 587 that first needs STARTTLS.
-            SmtpTelemetry.Reject("auth_required", _info.Listener);
+            Rejected("auth_required");
             return _info.Tls is null ? SmtpReplies.MustStartTls : SmtpReplies.AuthRequired;
         }
 
@@ -262,7 +262,7 @@ internal sealed class SmtpSession
                     // RFC 1870 §6: refuse early when the declared size is over the limit.
                     if (size > _options.MaxMessageSize)
                     {
-                        SmtpTelemetry.Reject("too_big", _info.Listener);
+                        Rejected("too_big");
                         return SmtpReplies.MessageTooBig;
                     }
 
@@ -297,7 +297,7 @@ internal sealed class SmtpSession
         var refusal = _engine.Policy.CheckSender(_info, sender);
         if (refusal is not null)
         {
-            SmtpTelemetry.Reject("sender_refused", _info.Listener);
+            Rejected("sender_refused", refusal, sender: sender.ToString());
             return refusal;
         }
 
@@ -344,14 +344,14 @@ internal sealed class SmtpSession
 
         if (_transaction.Recipients.Count >= _options.MaxRecipients)
         {
-            SmtpTelemetry.Reject("too_many_recipients", _info.Listener);
+            Rejected("too_many_recipients");
             return SmtpReplies.TooManyRecipients;
         }
 
         var refusal = _engine.Policy.CheckRecipient(_info, _transaction.Sender, recipient);
         if (refusal is not null)
         {
-            SmtpTelemetry.Reject(refusal.Enhanced == "5.7.1" ? "relay_denied" : refusal.Enhanced == "5.1.1" ? "unknown_user" : "recipient_refused", _info.Listener);
+            Rejected(refusal.Enhanced == "5.7.1" ? "relay_denied" : refusal.Enhanced == "5.1.1" ? "unknown_user" : "recipient_refused", refusal, recipient.ToString());
             return refusal;
         }
 
@@ -478,13 +478,13 @@ internal sealed class SmtpSession
         sink.Complete();
         if (sink.TooBig)
         {
-            SmtpTelemetry.Reject("too_big", _info.Listener);
+            Rejected("too_big", SmtpReplies.MessageTooBig, sender: transaction.Sender.ToString());
             return SmtpReplies.MessageTooBig;
         }
 
         if (sink.BareLineEnding)
         {
-            SmtpTelemetry.Reject("bare_line_ending", _info.Listener);
+            Rejected("bare_line_ending", SmtpReplies.BareLineEnding, sender: transaction.Sender.ToString());
             return SmtpReplies.BareLineEnding;
         }
 
@@ -529,6 +529,16 @@ internal sealed class SmtpSession
             ["message.size"] = sink.Size,
             ["message.recipients"] = transaction.Recipients.Count,
         }));
+        _engine.MailLog?.Write("accepted",
+            ("id", writer.Id),
+            ("from", "<" + transaction.Sender + ">"),
+            ("to", string.Join(',', transaction.Recipients.Select(r => r.Address))),
+            ("size", sink.Size),
+            ("client", _info.Remote.Address),
+            ("helo", _info.Helo),
+            ("listener", _info.Listener),
+            ("tls", _info.Tls),
+            ("auth", _info.AuthenticatedAs));
         _engine.Logger.LogInformation("accepted {QueueId} from <{Sender}> to {Recipients} recipient(s), {Size} octets, client {Client}, listener {Listener}",
             writer.Id, transaction.Sender, transaction.Recipients.Count, sink.Size, _info.Remote.Address, _info.Listener);
         return new SmtpReply(250, "2.0.0", $"OK queued as {writer.Id}");
@@ -628,7 +638,7 @@ internal sealed class SmtpSession
         }
         catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
         {
-            SmtpTelemetry.Reject("tls_handshake_failed", _info.Listener);
+            Rejected("tls_handshake_failed");
             _engine.Logger.LogInformation("TLS handshake with {Client} failed: {Reason}", _info.Remote, e.Message);
             return false;
         }
@@ -662,7 +672,7 @@ internal sealed class SmtpSession
 
         if (_engine.AuthThrottle.IsBlocked(_info.Remote.Address, null))
         {
-            SmtpTelemetry.Reject("auth_throttled", _info.Listener);
+            Rejected("auth_throttled");
             return SmtpReplies.AuthThrottled;
         }
 
@@ -742,7 +752,7 @@ internal sealed class SmtpSession
         string account = user.Trim().ToLowerInvariant();
         if (_engine.AuthThrottle.IsBlocked(_info.Remote.Address, account))
         {
-            SmtpTelemetry.Reject("auth_throttled", _info.Listener);
+            Rejected("auth_throttled");
             return SmtpReplies.AuthThrottled;
         }
 
@@ -761,7 +771,7 @@ internal sealed class SmtpSession
     private async ValueTask<SmtpReply> FailAuthAsync(string? account)
     {
         _engine.AuthThrottle.RecordFailure(_info.Remote.Address, account);
-        SmtpTelemetry.Reject("auth_failed", _info.Listener);
+        Rejected("auth_failed", SmtpReplies.AuthFailed);
         _engine.Logger.LogWarning("failed AUTH from {Client} on {Listener}", _info.Remote.Address, _info.Listener);
         if (_options.AuthFailureDelay > TimeSpan.Zero)
         {
@@ -814,6 +824,20 @@ internal sealed class SmtpSession
         {
             return false;
         }
+    }
+
+    /// <summary>Counts a refusal by reason and writes it to the mail log.</summary>
+    private void Rejected(string reason, SmtpReply? reply = null, string? recipient = null, string? sender = null)
+    {
+        SmtpTelemetry.Reject(reason, _info.Listener);
+        _engine.MailLog?.Write("rejected",
+            ("reason", reason),
+            ("reply", reply?.ToString()),
+            ("client", _info.Remote.Address),
+            ("listener", _info.Listener),
+            ("from", sender is not null ? "<" + sender + ">" : _transaction is { } t ? "<" + t.Sender + ">" : null),
+            ("to", recipient),
+            ("auth", _info.AuthenticatedAs));
     }
 
     private void Send(SmtpReply reply)

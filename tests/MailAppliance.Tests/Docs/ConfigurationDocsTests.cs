@@ -1,5 +1,6 @@
 using System.Reflection;
 using MailAppliance.Accounts;
+using MailAppliance.MailLog;
 using MailAppliance.Smtp.Policy;
 using MailAppliance.Smtp.Server;
 using MailAppliance.Spool;
@@ -10,7 +11,7 @@ namespace MailAppliance.Tests.Docs;
 public sealed class ConfigurationDocsTests
 {
     public static TheoryData<Type> OptionTypes() =>
-        [typeof(SmtpServerOptions), typeof(ListenerOptions), typeof(RelayPolicyOptions), typeof(SpoolOptions), typeof(AddressNormalization)];
+        [typeof(SmtpServerOptions), typeof(ListenerOptions), typeof(RelayPolicyOptions), typeof(SpoolOptions), typeof(AddressNormalization), typeof(MailLogOptions)];
 
     [Theory]
     [MemberData(nameof(OptionTypes))]
