@@ -112,6 +112,9 @@ public sealed class DnsClientResolver : IDnsResolver
         }
         catch (Exception e) when (e is DnsResponseException or SocketException or TimeoutException or IOException or OperationCanceledException)
         {
+            // DnsClient reports a cancellation as a timeout: the caller's token decides which it was.
+            cancellationToken.ThrowIfCancellationRequested();
+
             // DnsClient throws when every server timed out or failed on the network (RFC 7208 §2.6.6: temperror).
             result = DnsResult.TemporaryFailure<T>(name, type, e is DnsResponseException dre ? $"{dre.Code}: {dre.Message}" : e.Message);
         }
