@@ -117,6 +117,9 @@ public sealed class RawSmtpClient : IAsyncDisposable
         return await ReadResponseAsync();
     }
 
+    /// <summary>Sends text as it is (part of a message, a BDAT chunk), without reading a reply.</summary>
+    public Task SendRawAsync(string text) => WriteAsync(text);
+
     /// <summary>Reads one (possibly multi-line) reply.</summary>
     public async Task<SmtpResponse> ReadResponseAsync()
     {
