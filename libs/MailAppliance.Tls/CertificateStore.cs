@@ -77,7 +77,15 @@ public sealed class CertificateStore : IDisposable
                 }
                 catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
                 {
-                    _logger.LogWarning("certificate {Name} in {Directory} cannot be used: {Reason}", name, directory, e.Message);
+                    // A renewal half-written, or a key that does not match yet: keep serving what was loaded before.
+                    var previous = Certificates.FirstOrDefault(c => !c.SelfSigned && c.Name == name);
+                    if (previous is not null)
+                    {
+                        loaded.Add(previous);
+                    }
+
+                    _logger.LogWarning("certificate {Name} in {Directory} cannot be used: {Reason}{Kept}", name, directory, e.Message,
+                        previous is null ? string.Empty : $"; still serving serial {previous.Serial}");
                 }
             }
         }
