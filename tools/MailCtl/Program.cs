@@ -7,6 +7,7 @@ ICommandGroup[] groups =
     new UserCommands(),
     new AliasCommands(),
     new QueueCommands(),
+    new DkimCommands(),
 ];
 
 return await new CommandRouter(groups).RunAsync(args, CommandConsole.System);
