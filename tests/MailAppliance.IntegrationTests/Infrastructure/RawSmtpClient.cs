@@ -141,7 +141,8 @@ public sealed class RawSmtpClient : IAsyncDisposable
         }
     }
 
-    private async Task HandshakeAsync()
+    /// <summary>Runs the client side of the TLS handshake now (after a 220 to STARTTLS the caller read itself).</summary>
+    public async Task HandshakeAsync()
     {
         if (_start != _end)
         {

@@ -148,6 +148,24 @@ public sealed class OpenRelayTests(OpenRelayRelay fixture) : IClassFixture<OpenR
         Assert.Equal((530, "5.7.0"), (mail.Code, mail.Enhanced));
     }
 
+    [Fact]
+    public async Task StartTls_IgnoresCommandsPipelinedBeforeTheHandshake()
+    {
+        // Plaintext injected after STARTTLS (CVE-2011-0411 style) must not be executed inside the TLS session,
+        // where it would pass for something the client said under encryption.
+        await using var smtp = await RawSmtpClient.ConnectAsync(IPAddress.Loopback, _relay.SubmissionPort);
+        await smtp.ExpectAsync("EHLO client.example.test", 250);
+        await smtp.SendRawAsync("STARTTLS\r\nAUTH PLAIN " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"\0{OpenRelayRelay.User}\0{OpenRelayRelay.Password}")) + "\r\n");
+        Assert.Equal(220, (await smtp.ReadResponseAsync()).Code);
+        await smtp.HandshakeAsync();
+
+        var noop = await smtp.CommandAsync("NOOP");
+        Assert.True(noop.Code == 250 && noop.Text.Contains("OK", StringComparison.Ordinal), $"NOOP got {noop}. Transcript:\n{smtp.Transcript}");
+        await smtp.ExpectAsync("EHLO client.example.test", 250);
+        var mail = await smtp.CommandAsync($"MAIL FROM:<{OpenRelayRelay.User}>");
+        Assert.True(mail.Code == 530, $"the AUTH sent before the handshake was honoured: {mail}. Transcript:\n{smtp.Transcript}");
+    }
+
     /// <summary>Whatever the tests did, no spooled envelope has a recipient outside the local domains.</summary>
     private void AssertNoOutsideRecipientSpooled()
     {
