@@ -1,7 +1,5 @@
-using MailAppliance.CertManager.Extensions;
-
 var builder = WebApplication.CreateBuilder(args);
-builder.AddApplicationServices(args);
+builder.AddApplianceService(args, urlsKey: "CertManager:Urls", defaultUrls: "http://127.0.0.1:8026");
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

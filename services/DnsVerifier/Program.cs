@@ -1,7 +1,5 @@
-using MailAppliance.DnsVerifier.Extensions;
-
 var builder = WebApplication.CreateBuilder(args);
-builder.AddApplicationServices(args);
+builder.AddApplianceService(args, urlsKey: "DnsVerifier:Urls", defaultUrls: "http://127.0.0.1:8027");
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

@@ -1,13 +1,11 @@
-using MailAppliance.Core;
 using MailAppliance.SmtpRelay;
 
-var directories = ApplianceDirectories.Resolve(args);
 var builder = WebApplication.CreateSlimBuilder(args);
-builder.Configuration.AddAppliance(directories, args);
-builder.AddServiceDefaults();
+var directories = builder.AddApplianceService(args, urlsKey: "SmtpRelay:AdminUrls", defaultUrls: "http://127.0.0.1:8025");
 builder.AddSmtpRelay(directories);
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.LogApplianceDirectories();
 app.UseSmtpRelay();
 app.Run();

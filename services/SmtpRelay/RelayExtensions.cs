@@ -20,14 +20,12 @@ public static class RelayExtensions
         var configuration = builder.Configuration;
         var relay = configuration.GetSection(RelayOptions.Section).Get<RelayOptions>() ?? new RelayOptions();
         relay.Hostname = configuration["Hostname"] is { Length: > 0 } host ? host.ToLowerInvariant() : relay.Hostname;
-        builder.UseDefaultUrls($"{RelayOptions.Section}:{nameof(RelayOptions.AdminUrls)}", relay.AdminUrls);
 
         var smtp = new SmtpServerOptions();
         configuration.GetSection(SmtpServerOptions.Section).Bind(smtp);
         var spool = configuration.GetSection(SpoolOptions.Section).Get<SpoolOptions>() ?? new SpoolOptions();
         var policy = configuration.GetSection(RelayPolicyOptions.Section).Get<RelayPolicyOptions>() ?? new RelayPolicyOptions();
 
-        builder.Services.AddSingleton(directories);
         builder.Services.AddSingleton(relay);
         builder.Services.AddSingleton(smtp);
         builder.Services.AddSingleton(sp => new SpoolStore(directories.Queue, spool));
@@ -65,8 +63,6 @@ public static class RelayExtensions
     public static WebApplication UseSmtpRelay(this WebApplication app)
     {
         var logger = app.Services.GetRequiredService<ILogger<RelayService>>();
-        var directories = app.Services.GetRequiredService<ApplianceDirectories>();
-        logger.LogInformation("config {Config}, state {State}", directories.Config, directories.State);
 
         // Resolve eagerly: a broken users or aliases file must stop start-up, not the first session.
         var domains = app.Services.GetRequiredService<DomainDirectoryWatcher>();
