@@ -126,7 +126,10 @@ internal sealed class SmtpSession
             }
 
             Send(reply);
-            if (reply.IsError && ++_errors >= _options.MaxErrors)
+
+            // RFC 5321 §4.5.3.1.8: recipients over the limit are refused "in an orderly fashion" and the client sends
+            // them later; that is not a client error, or a pipelined batch of 110 recipients would lose all of them.
+            if (reply.IsError && reply != SmtpReplies.TooManyRecipients && ++_errors >= _options.MaxErrors)
             {
                 Rejected("too_many_errors");
                 Send(SmtpReplies.TooManyErrors);
