@@ -483,4 +483,65 @@ public class DataTransferTests
         Assert.Equal("Subject: syncfs\r\n\r\n", server.Single().ContentText);
         Assert.True(server.Spool.Syncs >= 1);
     }
+
+    [Fact]
+    public async Task A_spool_that_cannot_be_written_answers_451_4_3_0_after_reading_the_message()
+    {
+        await using var server = SmtpTestServer.Start();
+        string tmp = Path.Combine(server.Spool.Directory, "tmp");
+        Directory.Delete(tmp);
+        await server.RunAndCloseAsync(Envelope + """
+
+            C: DATA
+            S: 354
+            C: Subject: nowhere to go
+            C:
+            C: .
+            S: 451 4.3.0
+            C: MAIL FROM:<someone@outside.test>
+            S: 250 2.1.0
+            C: RCPT TO:<user@example.test>
+            S: 250 2.1.5
+            B: Subject: nor here\r\n
+            S: 250 2.0.0
+            BL: \r\nbody\r\n
+            S: 451 4.3.0
+            C: NOOP
+            S: 250 2.0.0
+            """);
+        Assert.Empty(server.Messages);
+
+        Directory.CreateDirectory(tmp);
+        await server.RunAndCloseAsync(Envelope + """
+
+            BL: Subject: now it works\r\n\r\n
+            S: 250 2.0.0 queued as
+            """);
+        Assert.Single(server.Messages);
+    }
+
+    [Fact]
+    public async Task The_helo_name_is_sanitized_in_the_received_field()
+    {
+        await using var server = SmtpTestServer.Start();
+        await server.RunAndCloseAsync("""
+            S: 220
+            C: EHLO evil(comment)\\x
+            S: 250
+            C: MAIL FROM:<someone@outside.test>
+            S: 250 2.1.0
+            C: RCPT TO:<user@example.test>
+            S: 250 2.1.5
+            C: DATA
+            S: 354
+            C: Subject: x
+            C:
+            C: .
+            S: 250 2.0.0
+            """);
+
+        var stored = server.Single();
+        Assert.Equal(@"evil(comment)\\x", stored.Envelope.Helo); // Two backslashes, as sent.
+        Assert.StartsWith("Received: from evil_comment___x ([127.0.0.1])\r\n", stored.Prefix);
+    }
 }

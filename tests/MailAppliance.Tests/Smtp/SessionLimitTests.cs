@@ -91,6 +91,42 @@ public class SessionLimitTests
     }
 
     [Fact]
+    public async Task A_pipelined_batch_over_the_recipient_limit_keeps_the_accepted_recipients()
+    {
+        // RFC 5321 §4.5.3.1.8, §4.5.3.1.10: refuse the excess with 452 "in an orderly fashion"; the client sends
+        // the message to the accepted ones and the rest later. The excess is not a client error.
+        await using var server = SmtpTestServer.Start(o => o.MaxErrors = 10);
+        await using var dialog = await server.RunAsync("""
+            S: 220
+            C: EHLO client.test
+            S: 250
+            """);
+        var batch = new StringBuilder("MAIL FROM:<list@outside.test>\r\n");
+        for (int i = 0; i < 115; i++)
+        {
+            batch.Append("RCPT TO:<user+").Append(i).Append("@example.test>\r\n");
+        }
+
+        batch.Append("DATA\r\n");
+        await dialog.SendRawAsync(Encoding.ASCII.GetBytes(batch.ToString()));
+        await dialog.ExpectAsync(250, "2.1.0");
+        for (int i = 0; i < 100; i++)
+        {
+            await dialog.ExpectAsync(250, "2.1.5");
+        }
+
+        for (int i = 0; i < 15; i++)
+        {
+            await dialog.ExpectAsync(452, "4.5.3");
+        }
+
+        await dialog.ExpectAsync(354);
+        await dialog.SendRawAsync("Subject: list\r\n\r\n.\r\n"u8.ToArray());
+        await dialog.ExpectAsync(250, "2.0.0");
+        Assert.Equal(100, server.Single().Envelope.Recipients.Count);
+    }
+
+    [Fact]
     public async Task Declared_size_over_the_limit_is_552()
     {
         await using var server = SmtpTestServer.Start(o => o.MaxMessageSize = 1000);
@@ -292,6 +328,42 @@ public class SessionLimitTests
         await using var second = await server.ConnectAsync();
         await second.ExpectAsync(421, "4.3.2");
         await second.ExpectClosedAsync();
+    }
+
+    [Fact]
+    public async Task Stopping_the_server_tells_sessions_421_4_3_2()
+    {
+        await using var server = SmtpTestServer.Start();
+        await using var dialog = await server.RunAsync("""
+            S: 220
+            C: EHLO client.test
+            S: 250
+            C: MAIL FROM:<someone@outside.test>
+            S: 250 2.1.0
+            """);
+
+        await server.Server.StopAsync(TimeSpan.FromSeconds(5));
+        await dialog.ExpectAsync(421, "4.3.2");
+        await dialog.ExpectClosedAsync();
+        Assert.Empty(server.Messages);
+    }
+
+    [Fact]
+    public async Task Plain_text_on_the_implicit_tls_port_is_dropped()
+    {
+        await using var server = SmtpTestServer.Start();
+        await using (var plain = await SmtpDialog.ConnectAsync(server.EndpointOf("submissions")))
+        {
+            await plain.SendLineAsync("EHLO client.test");
+            await plain.ExpectClosedAsync();
+        }
+
+        await server.RunAndCloseAsync("""
+            S: 220
+            C: QUIT
+            S: 221
+            """, "submissions");
+        Assert.Empty(server.Logger.Errors);
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
