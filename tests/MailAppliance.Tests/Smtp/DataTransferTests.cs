@@ -544,4 +544,81 @@ public class DataTransferTests
         Assert.Equal(@"evil(comment)\\x", stored.Envelope.Helo); // Two backslashes, as sent.
         Assert.StartsWith("Received: from evil_comment___x ([127.0.0.1])\r\n", stored.Prefix);
     }
+
+    [Fact]
+    public async Task A_large_message_arrives_byte_exact_through_data_and_bdat()
+    {
+        // About 2 MB of lines, a fifth of them starting with a dot, some with 8-bit octets: far more than one read.
+        var random = new Random(1870);
+        var content = new StringBuilder("Subject: large\r\n\r\n");
+        while (content.Length < 2_000_000)
+        {
+            content.Append(random.Next(5) == 0 ? "." : string.Empty)
+                .Append(new string((char)('a' + random.Next(26)), random.Next(0, 990)))
+                .Append(random.Next(10) == 0 ? "é" : string.Empty)
+                .Append("\r\n");
+        }
+
+        byte[] original = Encoding.UTF8.GetBytes(content.ToString());
+        byte[] stuffed = Encoding.UTF8.GetBytes(content.ToString().Replace("\r\n.", "\r\n.."));
+        await using var server = SmtpTestServer.Start();
+        await using var dialog = await server.RunAsync(Envelope + """
+
+            C: DATA
+            S: 354
+            """);
+        await dialog.SendRawAsync(stuffed);
+        await dialog.SendRawAsync(".\r\n"u8.ToArray());
+        await dialog.ExpectAsync(250, "2.0.0");
+
+        await dialog.RunAsync("""
+            C: MAIL FROM:<someone@outside.test> BODY=8BITMIME
+            S: 250 2.1.0
+            C: RCPT TO:<user@example.test>
+            S: 250 2.1.5
+            """);
+        int half = original.Length / 2;
+        await dialog.SendRawAsync((byte[])[.. Encoding.ASCII.GetBytes($"BDAT {half}\r\n"), .. original.AsSpan(0, half)]);
+        await dialog.ExpectAsync(250, "2.0.0");
+        await dialog.SendRawAsync((byte[])[.. Encoding.ASCII.GetBytes($"BDAT {original.Length - half} LAST\r\n"), .. original.AsSpan(half)]);
+        await dialog.ExpectAsync(250, "2.0.0");
+
+        Assert.Equal(2, dialog.QueuedIds.Count);
+        foreach (string id in dialog.QueuedIds)
+        {
+            var stored = server.Read(id);
+            Assert.True(original.AsSpan().SequenceEqual(stored.Content), $"{id} differs from what was sent");
+            Assert.Equal(original.Length, stored.Envelope.Size);
+        }
+    }
+
+    [Fact]
+    public async Task Concurrent_sessions_all_get_their_messages_spooled()
+    {
+        await using var server = SmtpTestServer.Start(sync: SyncMode.Syncfs);
+        var sessions = Enumerable.Range(0, 24).Select(i => Task.Run(async () =>
+        {
+            await using var dialog = await server.RunAsync(Envelope + $$"""
+
+                C: DATA
+                S: 354
+                C: Subject: concurrent {{i}}
+                C:
+                C: .
+                S: 250 2.0.0 queued as
+                C: QUIT
+                S: 221
+                """);
+            return (i, Id: dialog.QueuedIds.Single());
+        }));
+
+        var results = await Task.WhenAll(sessions);
+        Assert.Equal(24, server.Messages.Count);
+        foreach (var (i, id) in results)
+        {
+            Assert.Equal($"Subject: concurrent {i}\r\n\r\n", server.Read(id).ContentText);
+        }
+
+        Assert.InRange(server.Spool.Syncs, 1, 24); // Group commit: never more syncs than messages.
+    }
 }

@@ -174,4 +174,27 @@ public class StartTlsTests
 
         Assert.Equal(server.Certificates!.Default.Serial, new X509Certificate2(dialog.Tls!.RemoteCertificate!).SerialNumber);
     }
+
+    [Fact]
+    public async Task A_client_that_never_starts_the_handshake_is_dropped_after_the_tls_timeout()
+    {
+        await using var server = SmtpTestServer.Start(o => o.TlsHandshakeTimeout = TimeSpan.FromMilliseconds(300));
+        await using (var silent = await SmtpDialog.ConnectAsync(server.EndpointOf("submissions")))
+        {
+            var started = DateTime.UtcNow;
+            await silent.ExpectClosedAsync();
+            Assert.InRange(DateTime.UtcNow - started, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+        }
+
+        await using (var stalled = await server.RunAsync("""
+            S: 220
+            C: STARTTLS
+            S: 220 2.0.0
+            """))
+        {
+            await stalled.ExpectClosedAsync();
+        }
+
+        Assert.Empty(server.Logger.Errors);
+    }
 }
