@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using MailAppliance.Dns;
 using MailAppliance.IntegrationTests.Infrastructure;
@@ -242,6 +244,53 @@ public sealed class TestInternetTests(TestInternetFixture fixture, ITestOutputHe
             await sleeper.DisposeAsync();
             await Command.RunAsync("ip", ["netns", "delete", leftover]);
         }
+    }
+
+    [NetFact]
+    public async Task PeersOfferStartTlsWhenGivenACertificate()
+    {
+        string dir = Path.Combine(Net.Directory, "tls");
+        Directory.CreateDirectory(dir);
+        string certPath = Path.Combine(dir, "cert.pem");
+        string keyPath = Path.Combine(dir, "key.pem");
+        using (var key = ECDsa.Create(ECCurve.NamedCurves.nistP256))
+        {
+            var request = new CertificateRequest("CN=tls-mx.test", key, HashAlgorithmName.SHA256);
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            await File.WriteAllTextAsync(certPath, certificate.ExportCertificatePem());
+            await File.WriteAllTextAsync(keyPath, key.ExportPkcs8PrivateKeyPem());
+        }
+
+        var sink = await Net.AddSmtpSinkAsync("tls-sink", new SmtpSinkOptions { CertificatePath = certPath, KeyPath = keyPath });
+        sink.Clear();
+        var postfix = await Net.AddPostfixAsync("tls-postfix", new PostfixOptions { CertificatePath = certPath, KeyPath = keyPath });
+
+        foreach (var address in new[] { sink.Host.IPv6, postfix.Host.IPv4 })
+        {
+            using var client = new SmtpClient { LocalDomain = "client.example.test", Timeout = 30_000 };
+            client.ServerCertificateValidationCallback = (_, _, _, _) => true;
+            await client.ConnectAsync(address.ToString(), 25, SecureSocketOptions.StartTls);
+            Assert.True(client.IsSecure);
+            await client.SendAsync(Message("tls@dest.test", "over STARTTLS"));
+            await client.DisconnectAsync(quit: true);
+        }
+
+        Assert.True(Assert.Single(await sink.WaitForMessagesAsync(1)).Tls);
+        var delivered = Assert.Single(await postfix.WaitForMessagesAsync(1), m => m.Header("Subject") == "over STARTTLS");
+        Assert.Contains("ESMTPS", delivered.Header("Received"), StringComparison.Ordinal);
+    }
+
+    [NetFact]
+    public async Task ASinkCanBeSlowToGreet()
+    {
+        var sink = await Net.AddSmtpSinkAsync("slow", new SmtpSinkOptions { Behavior = new SinkBehavior { ConnectDelay = TimeSpan.FromSeconds(1.5) } });
+        var started = Stopwatch.StartNew();
+        await using (var smtp = await RawSmtpClient.ConnectAsync(sink.Host.IPv4, 25))
+        {
+            Assert.Equal(220, smtp.Greeting.Code);
+        }
+
+        Assert.True(started.Elapsed >= TimeSpan.FromSeconds(1.4), $"greeted after {started.Elapsed}");
     }
 
     private static async Task ConnectAsync(IPAddress address)
