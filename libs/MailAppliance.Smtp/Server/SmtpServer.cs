@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using MailAppliance.Core;
 using MailAppliance.Smtp.Protocol;
 using MailAppliance.Smtp.Session;
 using MailAppliance.Smtp.Telemetry;
@@ -86,7 +87,7 @@ public sealed class SmtpServer : IAsyncDisposable
                 SocketError.AddressNotAvailable => " (no interface has that address; see Smtp:Listeners:" + name + ":Addresses)",
                 _ => string.Empty,
             };
-            throw new InvalidOperationException($"cannot listen on {endpoint} for {name}: {e.Message}{hint}", e);
+            throw new StartupException($"cannot listen on {endpoint} for {name}: {e.Message}{hint}", e);
         }
     }
 
@@ -96,7 +97,7 @@ public sealed class SmtpServer : IAsyncDisposable
         {
             yield return IPAddress.TryParse(text.Trim('[', ']'), out var address)
                 ? address
-                : throw new InvalidOperationException($"Smtp:Listeners:{name}:Addresses: '{text}' is not an IP address");
+                : throw new StartupException($"Smtp:Listeners:{name}:Addresses: '{text}' is not an IP address");
         }
     }
 
