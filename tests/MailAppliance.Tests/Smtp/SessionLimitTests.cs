@@ -278,7 +278,8 @@ public class SessionLimitTests
     [Fact]
     public async Task The_session_timeout_ends_a_session_that_kept_busy()
     {
-        await using var server = SmtpTestServer.Start(o => o.SessionTimeout = TimeSpan.FromMilliseconds(1500));
+        // Generous margins: the busy phase must end well before the deadline even on a loaded machine.
+        await using var server = SmtpTestServer.Start(o => o.SessionTimeout = TimeSpan.FromSeconds(3));
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await using var dialog = await server.ConnectAsync();
         await dialog.ExpectAsync(220);
@@ -290,6 +291,7 @@ public class SessionLimitTests
         }
 
         await dialog.ExpectAsync(421, "4.4.2", "Session too long");
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(2.5), $"ended after {clock.Elapsed}");
         await dialog.ExpectClosedAsync();
     }
 
