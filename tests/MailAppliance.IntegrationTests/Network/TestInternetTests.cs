@@ -281,6 +281,27 @@ public sealed class TestInternetTests(TestInternetFixture fixture, ITestOutputHe
     }
 
     [NetFact]
+    public async Task PostfixCanSendThroughTheTestDnsToAnotherHost()
+    {
+        // Postfix as the remote sender of inbound tests: it relays for the test process and finds the MX itself.
+        var sink = await Net.AddSmtpSinkAsync("inbound-mx");
+        sink.Clear();
+        await Net.Dns.SetZoneAsync("inbound.test", "@ IN MX 10 mx\n" + sink.Host.AddressRecords("mx"));
+        var sender = await Net.AddPostfixAsync("sender-mta", new PostfixOptions
+        {
+            Domains = ["sender.test"],
+            ExtraMainCf = [$"mynetworks = 127.0.0.0/8 {Net.RootIPv4}/32 [{Net.RootIPv6}]/128"],
+        });
+
+        await SendAsync(sender.Host.IPv4, Message("someone@inbound.test", "relayed by Postfix"));
+
+        var message = Assert.Single(await sink.WaitForMessagesAsync(1, TimeSpan.FromSeconds(60)));
+        Assert.Equal(["someone@inbound.test"], message.Recipients);
+        Assert.Contains(message.Peer, new[] { sender.Host.IPv4.ToString(), sender.Host.IPv6.ToString() });
+        Assert.Equal("sender-mta.test", message.Helo);
+    }
+
+    [NetFact]
     public async Task ASinkCanBeSlowToGreet()
     {
         var sink = await Net.AddSmtpSinkAsync("slow", new SmtpSinkOptions { Behavior = new SinkBehavior { ConnectDelay = TimeSpan.FromSeconds(1.5) } });
