@@ -257,6 +257,11 @@ internal sealed class SmtpSession
         }
 
         var transaction = new Transaction(sender);
+        if (parameters.Select(p => p.Key).Distinct().Count() != parameters.Count)
+        {
+            return SmtpReplies.SyntaxError.WithText("A MAIL parameter is given twice");
+        }
+
         foreach (var (key, value) in parameters)
         {
             switch (key)
@@ -319,6 +324,11 @@ internal sealed class SmtpSession
         if (error is not null)
         {
             return error;
+        }
+
+        if (parameters.Select(p => p.Key).Distinct().Count() != parameters.Count)
+        {
+            return SmtpReplies.SyntaxError.WithText("A RCPT parameter is given twice");
         }
 
         string? notify = null;
