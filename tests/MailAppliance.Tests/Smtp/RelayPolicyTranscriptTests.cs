@@ -228,6 +228,8 @@ public class RelayPolicyTranscriptTests
     [InlineData("MAIL FROM:<someone@outside.test> ENVID=")]
     [InlineData("MAIL FROM:<someone@outside.test> ENVID=a ENVID=b")]
     [InlineData("MAIL FROM:<someone@outside.test> SIZE=-1")]
+    [InlineData("MAIL FROM:<someone@outside.test> SIZE=1 SIZE=2")]
+    [InlineData("MAIL FROM:<someone@outside.test> BODY=7BIT BODY=8BITMIME")]
     [InlineData("MAIL FROM:<someone@outside.test> AUTH")]
     [InlineData("RCPT TO:<user@example.test> NOTIFY=NEVER,SUCCESS")]
     [InlineData("RCPT TO:<user@example.test> NOTIFY=SUCCESS,SUCCESS")]
