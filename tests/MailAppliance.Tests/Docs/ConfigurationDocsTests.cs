@@ -1,5 +1,6 @@
 using System.Reflection;
 using MailAppliance.Accounts;
+using MailAppliance.Dns;
 using MailAppliance.MailLog;
 using MailAppliance.Smtp.Policy;
 using MailAppliance.Smtp.Server;
@@ -11,7 +12,7 @@ namespace MailAppliance.Tests.Docs;
 public sealed class ConfigurationDocsTests
 {
     public static TheoryData<Type> OptionTypes() =>
-        [typeof(SmtpServerOptions), typeof(ListenerOptions), typeof(RelayPolicyOptions), typeof(SpoolOptions), typeof(AddressNormalization), typeof(MailLogOptions)];
+        [typeof(SmtpServerOptions), typeof(ListenerOptions), typeof(RelayPolicyOptions), typeof(SpoolOptions), typeof(AddressNormalization), typeof(MailLogOptions), typeof(DnsOptions)];
 
     [Theory]
     [MemberData(nameof(OptionTypes))]
