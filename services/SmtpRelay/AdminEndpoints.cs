@@ -31,7 +31,7 @@ public static class AdminEndpoints
             hostname = options.Hostname,
             listeners = relay.Endpoints.Select(e => new { name = e.Listener, endpoint = e.Endpoint.ToString() }),
             certificate = Describe(certificates.Default),
-            queue = new { directory = spool.Directory, messages = spool.List().Count() },
+            queue = new { directory = spool.Directory, messages = spool.List().Count(), syncs = spool.Syncs },
         }));
 
         admin.MapGet("/tls", (CertificateStore certificates) => Results.Ok(new
