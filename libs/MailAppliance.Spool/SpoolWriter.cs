@@ -45,6 +45,18 @@ public sealed class SpoolWriter : IAsyncDisposable
     }
 
     /// <summary>
+    /// Reads back the content written so far (for signing before the commit). The writer's buffer is flushed to
+    /// the kernel first; nothing is synced.
+    /// </summary>
+    public Stream OpenContent()
+    {
+        ObjectDisposedException.ThrowIf(_file is null, this);
+        _file.Flush(flushToDisk: false);
+        var reader = new FileStream(_tempPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 16 * 1024);
+        return new SpoolMessageStream(reader, SpoolFileFormat.MagicLength, ContentLength, prefixLength: 0);
+    }
+
+    /// <summary>
     /// Writes the prepended header fields and the envelope, makes the file durable and moves it into the queue.
     /// Returns only when the message would survive a crash: the caller may then answer 250.
     /// </summary>

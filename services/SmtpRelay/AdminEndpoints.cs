@@ -1,6 +1,7 @@
 using System.Net;
 using MailAppliance.Accounts;
 using MailAppliance.Core;
+using MailAppliance.Dkim;
 using MailAppliance.Spool;
 using MailAppliance.Tls;
 
@@ -42,13 +43,14 @@ public static class AdminEndpoints
 
         admin.MapGet("/queue", (SpoolStore spool) => Results.Ok(spool.List().Select(m => m.Envelope)));
 
-        admin.MapPost("/reload", (CertificateStore certificates, DomainDirectoryWatcher domains, ILogger<RelayService> logger) =>
+        admin.MapPost("/reload", (CertificateStore certificates, DomainDirectoryWatcher domains, DkimKeyring keyring, ILogger<RelayService> logger) =>
         {
             logger.LogInformation("reload requested through the admin API");
             certificates.Reload();
             try
             {
                 domains.Reload();
+                keyring.Reload();
             }
             catch (ConfigurationFileException e)
             {

@@ -1,6 +1,8 @@
 using System.Runtime.InteropServices;
 using MailAppliance.Accounts;
 using MailAppliance.Core;
+using MailAppliance.Dkim;
+using MailAppliance.Smtp.Signing;
 using MailAppliance.MailLog;
 using MailAppliance.Smtp.Policy;
 using MailAppliance.Smtp.Server;
@@ -49,8 +51,10 @@ public static class RelayExtensions
                 certificates.OptionsFor, sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailAppliance.Smtp"))
             {
                 MailLog = sp.GetRequiredService<MailLogWriter>(),
+                Signer = new SubmissionSigner(sp.GetRequiredService<DkimKeyring>()),
             };
         });
+        builder.Services.AddSingleton(_ => new DkimKeyring(directories.Domains));
         builder.Services.AddSingleton(new MailLogWriter(directories.Log,
             configuration.GetSection(MailLogOptions.Section).Get<MailLogOptions>() ?? new MailLogOptions()));
         builder.Services.AddSingleton<RelayService>();
@@ -67,6 +71,9 @@ public static class RelayExtensions
         // Resolve eagerly: a broken users or aliases file must stop start-up, not the first session.
         var domains = app.Services.GetRequiredService<DomainDirectoryWatcher>();
         var certificates = app.Services.GetRequiredService<CertificateStore>();
+        var keyring = app.Services.GetRequiredService<DkimKeyring>();
+        logger.LogInformation("DKIM signing for: {Domains}", keyring.Domains.Count == 0 ? "(no domain has keys)" : string.Join(", ", keyring.Domains));
+        domains.Reloaded += _ => ReloadKeys(keyring, logger);
         logger.LogInformation("local domains: {Domains}", domains.Current.Domains.Count == 0 ? "(none)" : string.Join(", ", domains.Current.Domains));
 
         // SIGHUP reloads certificates and domains, as daemons do; CertManager sends it through Docker when the relay is in a container.
@@ -78,6 +85,7 @@ public static class RelayExtensions
             {
                 certificates.Reload();
                 domains.Reload();
+                keyring.Reload();
             }
             catch (Exception e)
             {
@@ -87,6 +95,18 @@ public static class RelayExtensions
         app.Lifetime.ApplicationStopped.Register(hangup.Dispose);
         app.MapAdminEndpoints();
         return app;
+    }
+
+    private static void ReloadKeys(DkimKeyring keyring, ILogger logger)
+    {
+        try
+        {
+            keyring.Reload();
+        }
+        catch (ConfigurationFileException e)
+        {
+            logger.LogError("DKIM keys not reloaded, the previous keys stay in force: {Problem}", e.Message);
+        }
     }
 }
 

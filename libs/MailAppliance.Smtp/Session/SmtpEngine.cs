@@ -1,6 +1,7 @@
 using System.Net.Security;
 using MailAppliance.MailLog;
 using MailAppliance.Smtp.Policy;
+using MailAppliance.Smtp.Signing;
 using MailAppliance.Smtp.Server;
 using MailAppliance.Spool;
 using Microsoft.Extensions.Logging;
@@ -40,6 +41,9 @@ public sealed class SmtpEngine
     public TimeProvider Clock { get; }
 
     public AuthThrottle AuthThrottle { get; }
+
+    /// <summary>DKIM signing of authenticated submissions; null signs nothing.</summary>
+    public SubmissionSigner? Signer { get; init; }
 
     /// <summary>The mail log, one line per accepted or refused message; null writes none.</summary>
     public MailLogWriter? MailLog { get; init; }

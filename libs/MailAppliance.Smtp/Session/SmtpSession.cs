@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Security.Authentication;
 using System.Text;
 using MailAppliance.Core;
+using MailAppliance.Dkim;
+using MailAppliance.Smtp.Signing;
 using MailAppliance.Smtp.Protocol;
 using MailAppliance.Smtp.Server;
 using MailAppliance.Smtp.Telemetry;
@@ -506,9 +508,21 @@ internal sealed class SmtpSession
             return SmtpReplies.LocalError;
         }
 
+        SignedFields? signed = null;
         try
         {
             byte[] prefix = BuildPrefix(transaction, writer.Id, sink.Headers);
+            if (_info.AuthenticatedAs is not null && _engine.Signer is not null)
+            {
+                // Sign what will be delivered: the fields prepended here, then the content as received.
+                await using var content = writer.OpenContent();
+                signed = await _engine.Signer.SignAsync(prefix, content, _shutdown);
+                if (signed is not null)
+                {
+                    prefix = [.. signed.Fields, .. prefix];
+                }
+            }
+
             await writer.CommitAsync(prefix, new Envelope
             {
                 Id = writer.Id,
@@ -527,9 +541,17 @@ internal sealed class SmtpSession
                 TraceParent = _activity?.Id,
             });
         }
+        catch (DkimFormatException e)
+        {
+            // The header section cannot be signed as it is: the client must fix the message, retrying cannot help.
+            Rejected("unsignable_header", SmtpReplies.UnsignableHeader, sender: transaction.Sender.ToString());
+            _engine.Logger.LogWarning("message {QueueId} refused: cannot DKIM-sign its header section: {Problem}", writer.Id, e.Message);
+            return SmtpReplies.UnsignableHeader;
+        }
         catch (Exception e)
         {
-            // DESIGN.md §3: anything that goes wrong before the message is durable is a temporary failure.
+            // DESIGN.md §3: anything that goes wrong before the message is durable, signing included, is a
+            // temporary failure: never 5xx, and never an unsigned message.
             _engine.Logger.LogError(e, "spooling message {QueueId} failed", writer.Id);
             return SmtpReplies.LocalError;
         }
@@ -551,7 +573,8 @@ internal sealed class SmtpSession
             ("helo", _info.Helo),
             ("listener", _info.Listener),
             ("tls", _info.Tls),
-            ("auth", _info.AuthenticatedAs));
+            ("auth", _info.AuthenticatedAs),
+            ("dkim", signed is null ? null : signed.Domain + ":" + string.Join('+', signed.Selectors)));
         _engine.Logger.LogInformation("accepted {QueueId} from <{Sender}> to {Recipients} recipient(s), {Size} octets, client {Client}, listener {Listener}",
             writer.Id, transaction.Sender, transaction.Recipients.Count, sink.Size, _info.Remote.Address, _info.Listener);
         return new SmtpReply(250, "2.0.0", $"OK queued as {writer.Id}");
