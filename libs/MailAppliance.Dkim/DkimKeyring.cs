@@ -11,12 +11,14 @@ public sealed class DkimKeyring : IDisposable
 {
     private readonly string _domainsDirectory;
     private IReadOnlyDictionary<string, IReadOnlyList<DkimSigningKey>> _keys;
+    private string _fingerprint;
 
     /// <summary>Loads the keys of every domain under <paramref name="domainsDirectory"/>.</summary>
     /// <exception cref="ConfigurationFileException">A key file is broken.</exception>
     public DkimKeyring(string domainsDirectory)
     {
         _domainsDirectory = domainsDirectory;
+        _fingerprint = Fingerprint(domainsDirectory);
         _keys = Load(domainsDirectory);
     }
 
@@ -31,11 +33,33 @@ public sealed class DkimKeyring : IDisposable
     /// <exception cref="ConfigurationFileException">A key file is broken.</exception>
     public void Reload()
     {
+        // The domains are reloaded every 30 s as a safety net; the keys only when a key file changed.
+        string fingerprint = Fingerprint(_domainsDirectory);
+        if (fingerprint == _fingerprint)
+        {
+            return;
+        }
+
         var fresh = Load(_domainsDirectory);
+        _fingerprint = fingerprint;
         var old = Interlocked.Exchange(ref _keys, fresh);
 
         // Sessions signing right now may still hold the old keys; let the GC finalize them rather than dispose here.
         _ = old;
+    }
+
+    private static string Fingerprint(string domainsDirectory)
+    {
+        if (!Directory.Exists(domainsDirectory))
+        {
+            return string.Empty;
+        }
+
+        var files = Directory.EnumerateFiles(domainsDirectory, "*" + DkimKeyDirectory.Extension, SearchOption.AllDirectories)
+            .Order(StringComparer.Ordinal)
+            .Select(f => new FileInfo(f))
+            .Select(f => $"{f.FullName}|{f.Length}|{f.LastWriteTimeUtc.Ticks}");
+        return string.Join('\n', files);
     }
 
     private static Dictionary<string, IReadOnlyList<DkimSigningKey>> Load(string domainsDirectory)
