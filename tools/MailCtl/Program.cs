@@ -8,6 +8,7 @@ ICommandGroup[] groups =
     new AliasCommands(),
     new QueueCommands(),
     new DkimCommands(),
+    new DnsCommands(),
 ];
 
 return await new CommandRouter(groups).RunAsync(args, CommandConsole.System);
