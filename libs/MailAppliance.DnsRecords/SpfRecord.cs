@@ -337,12 +337,21 @@ public sealed class SpfRecord
             return;
         }
 
-        if (slash > 0)
+        if (slash == 0)
         {
-            Cidr(cidr[..slash], 32, term);
+            // "//64": no IPv4 length, then "/" ip6-cidr-length.
+            Cidr(cidr[1..], 128, term);
+            return;
         }
 
-        Cidr(cidr[(slash + 1)..], 128, term);
+        // "/24//64": ip4-cidr-length, then "/" and "/" ip6-cidr-length.
+        Cidr(cidr[..slash], 32, term);
+        if (!cidr[slash..].StartsWith("//", StringComparison.Ordinal))
+        {
+            throw new DnsRecordFormatException($"'{term}': the IPv6 prefix length follows '//' (RFC 7208 §5.6 dual-cidr-length)");
+        }
+
+        Cidr(cidr[(slash + 2)..], 128, term);
     }
 
     private static void Cidr(string text, int max, string term)
