@@ -192,7 +192,8 @@ public class SmtpCourierClient
                 return;
             }
 
-            long size = content.CanSeek ? content.Length - content.Position : envelope.Size;
+            // Unknown size (a stream that cannot seek and no size in the envelope) is -1: no SIZE parameter then.
+            long size = content.CanSeek ? content.Length - content.Position : envelope.Size > 0 ? envelope.Size : -1;
             if (_sizeLimit > 0 && size > _sizeLimit)
             {
                 // RFC 1870 §6: the server's fixed limit is permanent.

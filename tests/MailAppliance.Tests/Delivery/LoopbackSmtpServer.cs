@@ -33,6 +33,8 @@ internal sealed class LoopbackSmtpServer : IDisposable
 
     public string DataReply { get; init; } = "250 2.0.0 queued";
 
+    public string MailReply { get; init; } = "250 2.1.0 ok";
+
     public List<string> Commands { get; } = [];
 
     public List<byte[]> Messages { get; } = [];
@@ -127,7 +129,7 @@ internal sealed class LoopbackSmtpServer : IDisposable
                     await Send("250 loopback");
                     break;
                 case "MAIL":
-                    await Send("250 2.1.0 ok");
+                    await Send(MailReply);
                     break;
                 case "RCPT":
                     string address = line[(line.IndexOf('<') + 1)..line.IndexOf('>')];

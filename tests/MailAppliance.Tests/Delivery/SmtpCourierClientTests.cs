@@ -179,4 +179,26 @@ public sealed class SmtpCourierClientTests
         Assert.Equal(DeliveryStatus.TemporaryFailure, result.Recipients[0].Status);
         Assert.Contains("timeout", result.Recipients[0].Detail, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task MessageOverTheAnnouncedSizeIsPermanent()
+    {
+        using var server = new LoopbackSmtpServer("SIZE 10");
+        var result = await Deliver(server, Envelope("a@dest.test"));
+
+        Assert.Equal(DeliveryStatus.PermanentFailure, Assert.Single(result.Recipients).Status);
+        Assert.Contains("RFC 1870", result.Recipients[0].Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain(server.Commands, c => c.StartsWith("MAIL", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task MailFromRefusedFailsEveryRecipientEvenWhenPipelined()
+    {
+        using var server = new LoopbackSmtpServer("PIPELINING") { MailReply = "550 5.7.1 sender refused" };
+        var result = await Deliver(server, Envelope("a@dest.test", "b@dest.test"));
+
+        Assert.All(result.Recipients, r => Assert.Equal(DeliveryStatus.PermanentFailure, r.Status));
+        Assert.All(result.Recipients, r => Assert.Equal("550 5.7.1 sender refused", r.Reply!.ToString()));
+        Assert.Empty(server.Messages);
+    }
 }
