@@ -72,6 +72,23 @@ public class SmtpCourierClient
     public static bool NeedsSmtpUtf8(Envelope envelope, IEnumerable<EnvelopeRecipient> recipients) =>
         envelope.SmtpUtf8 || !Ascii.IsValid(envelope.MailFrom) || recipients.Any(r => !Ascii.IsValid(r.Address));
 
+    /// <summary>Delivers a spooled message: the octets of <see cref="SpooledMessage.OpenMessage"/> (prepended header fields, then the content as received).</summary>
+    /// <param name="host">The server's host name (for SNI and the result).</param>
+    /// <param name="address">The address to connect to.</param>
+    /// <param name="message">The spooled message; its envelope gives the sender, BODY, SMTPUTF8 and DSN parameters.</param>
+    /// <param name="recipients">The recipients to deliver to on this server (of the same domain).</param>
+    /// <param name="cancellationToken">Cancels the attempt.</param>
+    /// <returns>One result per recipient; never throws for network or protocol problems.</returns>
+    /// <exception cref="IOException">The spool file cannot be read.</exception>
+    /// <exception cref="OperationCanceledException">The token was canceled.</exception>
+    public async Task<CourierResult> DeliverAsync(string host, IPAddress address, SpooledMessage message, IReadOnlyList<EnvelopeRecipient> recipients,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        await using var content = message.OpenMessage();
+        return await DeliverCoreAsync(host, address, message.Envelope, recipients, content, message.PrefixLength + message.ContentLength, cancellationToken);
+    }
+
     /// <summary>Delivers the message.</summary>
     /// <param name="host">The server's host name (for SNI and the result).</param>
     /// <param name="address">The address to connect to.</param>
@@ -81,14 +98,23 @@ public class SmtpCourierClient
     /// <param name="cancellationToken">Cancels the attempt (recipients then get no result: the exception propagates).</param>
     /// <returns>One result per recipient; never throws for network or protocol problems.</returns>
     /// <exception cref="OperationCanceledException">The token was canceled.</exception>
-    public async Task<CourierResult> DeliverAsync(string host, IPAddress address, Envelope envelope, IReadOnlyList<EnvelopeRecipient> recipients,
+    public Task<CourierResult> DeliverAsync(string host, IPAddress address, Envelope envelope, IReadOnlyList<EnvelopeRecipient> recipients,
         Stream content, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        // Unknown size (a stream that cannot seek) is -1: no SIZE parameter then.
+        long size = content.CanSeek ? content.Length - content.Position : -1;
+        return DeliverCoreAsync(host, address, envelope, recipients, content, size, cancellationToken);
+    }
+
+    private async Task<CourierResult> DeliverCoreAsync(string host, IPAddress address, Envelope envelope, IReadOnlyList<EnvelopeRecipient> recipients,
+        Stream content, long size, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(address);
         ArgumentNullException.ThrowIfNull(envelope);
         ArgumentNullException.ThrowIfNull(recipients);
         ArgumentNullException.ThrowIfNull(content);
-        var session = new Session(this, _options, host, address, envelope, recipients, content);
+        var session = new Session(this, _options, host, address, envelope, recipients, content, size);
         try
         {
             return await session.RunAsync(cancellationToken);
@@ -103,7 +129,7 @@ public class SmtpCourierClient
     protected virtual bool ValidateCertificate(string host, SslPolicyErrors errors) => errors == SslPolicyErrors.None || !_options.RequireValidCertificate;
 
     private sealed class Session(SmtpCourierClient owner, SmtpCourierOptions options, string host, IPAddress address, Envelope envelope,
-        IReadOnlyList<EnvelopeRecipient> recipients, Stream content) : IDisposable
+        IReadOnlyList<EnvelopeRecipient> recipients, Stream content, long size) : IDisposable
     {
         private readonly RecipientResult?[] _results = new RecipientResult?[recipients.Count];
         private Socket? _socket;
@@ -192,8 +218,6 @@ public class SmtpCourierClient
                 return;
             }
 
-            // Unknown size (a stream that cannot seek and no size in the envelope) is -1: no SIZE parameter then.
-            long size = content.CanSeek ? content.Length - content.Position : envelope.Size > 0 ? envelope.Size : -1;
             if (_sizeLimit > 0 && size > _sizeLimit)
             {
                 // RFC 1870 §6: the server's fixed limit is permanent.

@@ -189,4 +189,29 @@ public sealed class CourierDeliveryTests(TestInternetFixture fixture) : IClassFi
         Assert.Equal(MxResolutionStatus.PermanentFailure, (await resolver.ResolveAsync("missing-dlv.test")).Status);
         Assert.Equal(MxResolutionStatus.TemporaryFailure, (await resolver.ResolveAsync("broken-dlv.test")).Status);
     }
+
+    [NetFact]
+    public async Task SpooledMessageLeavesWithItsPrependedFieldsByteExact()
+    {
+        var sink = await Net.AddSmtpSinkAsync("dlv-spool");
+        await sink.SetBehaviorAsync(SinkBehavior.AcceptAll);
+        sink.Clear();
+        string dir = Path.Combine(Net.Directory, "dlv-spool-queue");
+        byte[] prefix = Encoding.ASCII.GetBytes("Received: from client.src.test by relay.src.test; Fri, 27 Nov 2026 22:00:00 +0000\r\n");
+        SpooledMessage spooled;
+        using (var store = new SpoolStore(dir))
+        {
+            await using var writer = store.Create();
+            writer.Write(Content);
+            await writer.CommitAsync(prefix, Envelope("b@spool.test"));
+            spooled = store.Find(writer.Id)!;
+        }
+
+        var result = await Client().DeliverAsync("mx.spool.test", sink.Host.IPv4, spooled, spooled.Envelope.Recipients);
+
+        Assert.True(result.AllDelivered, string.Join("; ", result.Recipients) + "\n" + sink.Transcript);
+        var message = Assert.Single(await sink.WaitForMessagesAsync(1));
+        Assert.Equal([.. prefix, .. Content], message.Data);
+        Assert.Contains($"SIZE={prefix.Length + Content.Length}", sink.Transcript, StringComparison.Ordinal);
+    }
 }
