@@ -172,20 +172,7 @@ public sealed class DmarcRecord
 
     /// <summary>Parses a record; false with the problem instead of an exception.</summary>
     public static bool TryParse(string text, out DmarcRecord? record, out string? problem)
-    {
-        try
-        {
-            record = Parse(text);
-            problem = null;
-            return true;
-        }
-        catch (DnsRecordFormatException e)
-        {
-            record = null;
-            problem = e.Message;
-            return false;
-        }
-    }
+        => RecordParsing.TryParse(Parse, text, out record, out problem);
 
     /// <summary>The record as one TXT value, writing only the tags that differ from their defaults.</summary>
     public override string ToString()

@@ -20,3 +20,25 @@ public sealed class DnsRecordFormatException : Exception
     {
     }
 }
+
+/// <summary>The Try form of every record parser, in one place.</summary>
+internal static class RecordParsing
+{
+    /// <summary>Runs <paramref name="parse"/>; false with the problem instead of a <see cref="DnsRecordFormatException"/>.</summary>
+    public static bool TryParse<T>(Func<string, T> parse, string text, out T? record, out string? problem)
+        where T : class
+    {
+        try
+        {
+            record = parse(text);
+            problem = null;
+            return true;
+        }
+        catch (DnsRecordFormatException e)
+        {
+            record = null;
+            problem = e.Message;
+            return false;
+        }
+    }
+}

@@ -170,20 +170,7 @@ public sealed class SpfRecord
 
     /// <summary>Parses a record; false with the problem instead of an exception.</summary>
     public static bool TryParse(string text, out SpfRecord? record, out string? problem)
-    {
-        try
-        {
-            record = Parse(text);
-            problem = null;
-            return true;
-        }
-        catch (DnsRecordFormatException e)
-        {
-            record = null;
-            problem = e.Message;
-            return false;
-        }
-    }
+        => RecordParsing.TryParse(Parse, text, out record, out problem);
 
     /// <summary>The record as one TXT value, e.g. <c>v=spf1 mx ip4:192.0.2.1 -all</c>.</summary>
     public override string ToString()
