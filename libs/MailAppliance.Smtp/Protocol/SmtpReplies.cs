@@ -56,6 +56,7 @@ public static class SmtpReplies
     public static readonly SmtpReply MessageTooBig = new(552, "5.3.4", "Message size exceeds fixed maximum message size");
     public static readonly SmtpReply NoValidRecipients = new(554, "5.5.1", "No valid recipients");
     public static readonly SmtpReply BareLineEnding = new(550, "5.6.0", "Message contains a bare CR or LF; lines must end with CRLF (RFC 5321 §2.3.8)");
+    public static readonly SmtpReply MailLoop = new(554, "5.4.6", "Too many Received header fields: mail loop (RFC 5321 §6.3)");
     public static readonly SmtpReply UnsignableHeader = new(550, "5.6.0", "Message header section cannot be parsed for DKIM signing");
     public static readonly SmtpReply Utf8WithoutSmtpUtf8 = new(553, "5.6.7", "Non-ASCII address requires SMTPUTF8");
 }

@@ -88,6 +88,12 @@ public sealed class SmtpServerOptions
     /// <summary>Whether the Received header of a submission names the authenticated account. Default false (redacted).</summary>
     public bool ShowAuthenticatedUserInReceived { get; set; }
 
+    /// <summary>
+    /// Received fields a message may already carry; more means a mail loop (RFC 5321 §6.3) and the message is
+    /// refused with 554 5.4.6. Default 50, as Postfix's hopcount_limit.
+    /// </summary>
+    public int MaxReceivedHeaders { get; set; } = 50;
+
     /// <summary>Listen backlog of each socket. Default 512.</summary>
     public int ListenBacklog { get; set; } = 512;
 }

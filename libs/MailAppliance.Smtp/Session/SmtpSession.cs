@@ -503,6 +503,12 @@ internal sealed class SmtpSession
             return SmtpReplies.BareLineEnding;
         }
 
+        if (sink.Headers.ReceivedCount > _options.MaxReceivedHeaders)
+        {
+            Rejected("mail_loop", SmtpReplies.MailLoop, sender: transaction.Sender.ToString());
+            return SmtpReplies.MailLoop;
+        }
+
         if (writer is null)
         {
             return SmtpReplies.LocalError;
