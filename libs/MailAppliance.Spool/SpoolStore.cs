@@ -10,6 +10,7 @@ public sealed class SpoolStore : IDisposable
 {
     private readonly string _tempDirectory;
     private readonly string _invalidDirectory;
+    private readonly SpoolReader _reader;
 
     /// <summary>Opens (creating if needed) the spool in <paramref name="directory"/>.</summary>
     public SpoolStore(string directory, SpoolOptions? options = null)
@@ -18,6 +19,7 @@ public sealed class SpoolStore : IDisposable
         Options = options ?? new SpoolOptions();
         _tempDirectory = System.IO.Path.Combine(Directory, "tmp");
         _invalidDirectory = System.IO.Path.Combine(Directory, "invalid");
+        _reader = new SpoolReader(Directory);
         System.IO.Directory.CreateDirectory(Directory);
         System.IO.Directory.CreateDirectory(_tempDirectory);
         Committer = new GroupCommitter(Directory, Options.Sync);
@@ -42,7 +44,7 @@ public sealed class SpoolStore : IDisposable
     }
 
     /// <summary>Path of the committed file of a message.</summary>
-    public string PathOf(string id) => new SpoolReader(Directory).PathOf(id);
+    public string PathOf(string id) => _reader.PathOf(id);
 
     /// <summary>
     /// Cleans up after a crash: partial writes in <c>tmp/</c> were never acknowledged and are deleted; a queue
@@ -77,10 +79,10 @@ public sealed class SpoolStore : IDisposable
     }
 
     /// <summary>Every committed message, oldest first.</summary>
-    public IEnumerable<SpooledMessage> List() => new SpoolReader(Directory).List();
+    public IEnumerable<SpooledMessage> List() => _reader.List();
 
     /// <summary>One committed message, or null.</summary>
-    public SpooledMessage? Find(string id) => new SpoolReader(Directory).Find(id);
+    public SpooledMessage? Find(string id) => _reader.Find(id);
 
     /// <summary>Reads the footer and envelope of a spool file; false when the file is incomplete or unreadable.</summary>
     public static bool TryRead(string path, out SpooledMessage message)

@@ -36,10 +36,12 @@ public sealed class CertificateStore : IDisposable
         {
             Directory.CreateDirectory(certsDirectory);
             _watcher = new FileSystemWatcher(certsDirectory) { IncludeSubdirectories = true, EnableRaisingEvents = true };
-            _watcher.Changed += (_, _) => _debounce.Change(TimeSpan.FromMilliseconds(300), Timeout.InfiniteTimeSpan);
-            _watcher.Created += (_, _) => _debounce.Change(TimeSpan.FromMilliseconds(300), Timeout.InfiniteTimeSpan);
-            _watcher.Renamed += (_, _) => _debounce.Change(TimeSpan.FromMilliseconds(300), Timeout.InfiniteTimeSpan);
-            _watcher.Deleted += (_, _) => _debounce.Change(TimeSpan.FromMilliseconds(300), Timeout.InfiniteTimeSpan);
+            // Any change restarts the debounce: a CA client writes key and chain in several steps.
+            FileSystemEventHandler changed = (_, _) => _debounce.Change(TimeSpan.FromMilliseconds(300), Timeout.InfiniteTimeSpan);
+            _watcher.Changed += changed;
+            _watcher.Created += changed;
+            _watcher.Deleted += changed;
+            _watcher.Renamed += (sender, e) => changed(sender, e);
         }
     }
 
