@@ -51,7 +51,14 @@ python3 - "$results" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
 p = f = s = 0
 for path in glob.glob(sys.argv[1] + "/*.trx"):
-    c = ET.parse(path).getroot().find(".//{*}Counters")
+    root = ET.parse(path).getroot()
+    # Failures are repeated here so that the end of a long log names them.
+    for r in root.iter("{*}UnitTestResult"):
+        if r.get("outcome") != "Passed" and r.get("outcome") != "NotExecuted":
+            m = r.find(".//{*}Message")
+            text = (m.text or "").strip() if m is not None else ""
+            print(f"FAILED {r.get('testName')}: {text[:600]}")
+    c = root.find(".//{*}Counters")
     if c is None:
         continue
     p += int(c.get("passed", 0)); f += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0))

@@ -32,6 +32,7 @@ internal sealed class SmtpSession
     private readonly DateTimeOffset _deadline;
     private readonly StrongBox _lineTooLong = new();
     private TimeSpan _waitLimit;
+    private bool _sessionLimitArmed;
     private Transaction? _transaction;
     private int _errors;
     private bool _quit;
@@ -51,7 +52,7 @@ internal sealed class SmtpSession
         _input = new SmtpInput(_transport.Reader, FlushAsync)
         {
             ReadToken = _readTimeout.Token,
-            ArmTimeout = () => _readTimeout.CancelAfter(Min(_waitLimit, _deadline - _engine.Clock.GetUtcNow())),
+            ArmTimeout = ArmReadTimeout,
             DisarmTimeout = () => _readTimeout.CancelAfter(Timeout.InfiniteTimeSpan),
         };
     }
@@ -80,7 +81,8 @@ internal sealed class SmtpSession
         }
         catch (OperationCanceledException)
         {
-            bool sessionOver = _engine.Clock.GetUtcNow() >= _deadline;
+            // Which limit was armed decides the reply: timers may fire a millisecond before the clock agrees.
+            bool sessionOver = _sessionLimitArmed;
             Rejected(sessionOver ? "session_timeout" : "timeout");
             await TrySendFinalAsync(sessionOver ? SmtpReplies.SessionTooLong : SmtpReplies.Timeout);
         }
@@ -105,7 +107,12 @@ internal sealed class SmtpSession
         }
     }
 
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? (a < TimeSpan.Zero ? TimeSpan.Zero : a) : (b < TimeSpan.Zero ? TimeSpan.Zero : b);
+    private void ArmReadTimeout()
+    {
+        TimeSpan left = _deadline - _engine.Clock.GetUtcNow();
+        _sessionLimitArmed = left <= _waitLimit;
+        _readTimeout.CancelAfter(_sessionLimitArmed ? (left < TimeSpan.Zero ? TimeSpan.Zero : left) : _waitLimit);
+    }
 
     private async Task CommandLoopAsync()
     {
