@@ -18,8 +18,9 @@ internal static class CaaCheck
             var lookup = await context.Dns.LookupCaaAsync(current, cancellationToken);
             if (lookup.IsTemporaryFailure)
             {
-                // RFC 8659 §3: a CA treats a lookup failure as "do not issue"; renewals would fail.
-                return CheckResult.Error(CheckIds.Caa, name, $"the CAA lookup of {current} failed ({lookup.Error}): CAs refuse to issue then",
+                // RFC 8659 §3: a CA treats a lookup failure as "do not issue"; renewals fail while it lasts. Like every
+                // other lookup failure it is a warning: it may be gone on the next run.
+                return CheckResult.Warning(CheckIds.Caa, name, $"the CAA lookup of {current} failed ({lookup.Error}): CAs refuse to issue then",
                     $"Make sure the name servers of {current} answer CAA queries (with NOERROR and no records if you publish none).");
             }
 

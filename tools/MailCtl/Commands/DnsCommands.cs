@@ -42,6 +42,7 @@ public sealed class DnsCommands : CommandGroup
         {
             MinArguments = 1, MaxArguments = 1, ValueOptions = [IpOption], Flags = [JsonFlag],
         },
+        DnsCheckCommand.Subcommand,
     ];
 
     private static Task<int> RecordsAsync(CommandContext context, ParsedArguments arguments, CancellationToken cancellationToken)
