@@ -77,6 +77,25 @@ public sealed class LocalDomain
         return Aliases.CatchAll is null ? RecipientKind.Unknown : RecipientKind.CatchAll;
     }
 
+    /// <summary>The user name a local part resolves to (suffix and drop characters applied, as in <see cref="Classify"/>), or null.</summary>
+    public string? FindUser(string localPart)
+    {
+        foreach (string key in normalization.LookupKeys(localPart))
+        {
+            if (aliasesByKey.ContainsKey(key))
+            {
+                return null;
+            }
+
+            if (userKeys.Contains(key))
+            {
+                return key;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>
     /// The alias entry a local part resolves to (same lookup order as <see cref="Classify"/>, without the
     /// catch-all), or null.

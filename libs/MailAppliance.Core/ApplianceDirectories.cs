@@ -34,6 +34,9 @@ public sealed record ApplianceDirectories(string Config, string State)
     /// <summary>Material the relay makes for itself (the fallback self-signed certificate).</summary>
     public string Tls => Path.Combine(State, "tls");
 
+    /// <summary><c>state/mailboxes</c>: Maildirs of local users without forwarding.</summary>
+    public string Mailboxes => Path.Combine(State, "mailboxes");
+
     /// <summary>The directory of one domain.</summary>
     public string Domain(string domain) => Path.Combine(Domains, domain.ToLowerInvariant());
 

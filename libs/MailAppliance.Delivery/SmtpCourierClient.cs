@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using MailAppliance.Spool;
 
@@ -48,11 +49,27 @@ public sealed class SmtpCourierOptions
     /// </summary>
     public bool RequireValidCertificate { get; init; }
 
+    /// <summary>
+    /// Extra trust anchors for verifying server certificates (besides the system's), e.g. a private CA.
+    /// Null: the system's roots only.
+    /// </summary>
+    public X509Certificate2Collection? TrustedRoots { get; init; }
+
     /// <summary>Use BDAT when CHUNKING is offered (RFC 3030). Default true.</summary>
     public bool UseChunking { get; init; } = true;
 
     /// <summary>Size of each BDAT chunk. Default 1 MiB.</summary>
     public int ChunkSize { get; init; } = 1 << 20;
+}
+
+/// <summary>What TLS a delivery needs.</summary>
+public enum TlsRequirement
+{
+    /// <summary>STARTTLS when offered, any certificate accepted and recorded (RFC 7435). The default.</summary>
+    Opportunistic,
+
+    /// <summary>STARTTLS must succeed with a certificate that verifies for the host name (MTA-STS enforce, per-domain policy).</summary>
+    Verified,
 }
 
 /// <summary>
@@ -81,12 +98,25 @@ public class SmtpCourierClient
     /// <returns>One result per recipient; never throws for network or protocol problems.</returns>
     /// <exception cref="IOException">The spool file cannot be read.</exception>
     /// <exception cref="OperationCanceledException">The token was canceled.</exception>
+    public Task<CourierResult> DeliverAsync(string host, IPAddress address, SpooledMessage message, IReadOnlyList<EnvelopeRecipient> recipients,
+        CancellationToken cancellationToken = default) =>
+        DeliverAsync(host, address, message, recipients, TlsRequirement.Opportunistic, cancellationToken);
+
+    /// <summary>Delivers a spooled message under a TLS requirement (e.g. MTA-STS enforce, RFC 8461 §5).</summary>
+    /// <param name="host">The server's host name (for SNI, certificate matching and the result).</param>
+    /// <param name="address">The address to connect to.</param>
+    /// <param name="message">The spooled message.</param>
+    /// <param name="recipients">The recipients to deliver to on this server.</param>
+    /// <param name="tls">Opportunistic, or verified: STARTTLS must succeed with a certificate valid for <paramref name="host"/>.</param>
+    /// <param name="cancellationToken">Cancels the attempt.</param>
+    /// <returns>One result per recipient; never throws for network or protocol problems.</returns>
+    /// <exception cref="IOException">The spool file cannot be read.</exception>
     public async Task<CourierResult> DeliverAsync(string host, IPAddress address, SpooledMessage message, IReadOnlyList<EnvelopeRecipient> recipients,
-        CancellationToken cancellationToken = default)
+        TlsRequirement tls, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         await using var content = message.OpenMessage();
-        return await DeliverCoreAsync(host, address, message.Envelope, recipients, content, message.PrefixLength + message.ContentLength, cancellationToken);
+        return await DeliverCoreAsync(host, address, message.Envelope, recipients, content, message.PrefixLength + message.ContentLength, tls, cancellationToken);
     }
 
     /// <summary>Delivers the message.</summary>
@@ -104,17 +134,17 @@ public class SmtpCourierClient
         ArgumentNullException.ThrowIfNull(content);
         // Unknown size (a stream that cannot seek) is -1: no SIZE parameter then.
         long size = content.CanSeek ? content.Length - content.Position : -1;
-        return DeliverCoreAsync(host, address, envelope, recipients, content, size, cancellationToken);
+        return DeliverCoreAsync(host, address, envelope, recipients, content, size, TlsRequirement.Opportunistic, cancellationToken);
     }
 
     private async Task<CourierResult> DeliverCoreAsync(string host, IPAddress address, Envelope envelope, IReadOnlyList<EnvelopeRecipient> recipients,
-        Stream content, long size, CancellationToken cancellationToken)
+        Stream content, long size, TlsRequirement tls, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(address);
         ArgumentNullException.ThrowIfNull(envelope);
         ArgumentNullException.ThrowIfNull(recipients);
         ArgumentNullException.ThrowIfNull(content);
-        var session = new Session(this, _options, host, address, envelope, recipients, content, size);
+        var session = new Session(this, _options, host, address, envelope, recipients, content, size, tls);
         try
         {
             return await session.RunAsync(cancellationToken);
@@ -128,8 +158,12 @@ public class SmtpCourierClient
     /// <summary>Hook: validates the server certificate; the default records errors and accepts unless required.</summary>
     protected virtual bool ValidateCertificate(string host, SslPolicyErrors errors) => errors == SslPolicyErrors.None || !_options.RequireValidCertificate;
 
+    /// <summary>The errors left after also trying <see cref="SmtpCourierOptions.TrustedRoots"/> as anchors.</summary>
+    private SslPolicyErrors WithTrustedRoots(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) =>
+        TrustedRootValidation.Validate(certificate, chain, errors, _options.TrustedRoots);
+
     private sealed class Session(SmtpCourierClient owner, SmtpCourierOptions options, string host, IPAddress address, Envelope envelope,
-        IReadOnlyList<EnvelopeRecipient> recipients, Stream content, long size) : IDisposable
+        IReadOnlyList<EnvelopeRecipient> recipients, Stream content, long size, TlsRequirement requirement) : IDisposable
     {
         private readonly RecipientResult?[] _results = new RecipientResult?[recipients.Count];
         private Socket? _socket;
@@ -205,6 +239,17 @@ public class SmtpCourierClient
                 }
 
                 // Otherwise opportunistic TLS (RFC 7435) carries on in plaintext.
+            }
+
+            if (requirement == TlsRequirement.Verified && _tls is not { CertificateVerified: true })
+            {
+                // RFC 8461 §5: with an enforced policy, no TLS (or a certificate that does not verify) means no
+                // delivery to this host; it is a temporary failure, so the message waits for a fixed host or policy.
+                FailUndecided(DeliveryStatus.TemporaryFailure, null, _tls is null
+                    ? $"{host} did not offer STARTTLS, and the TLS policy for this destination requires it"
+                    : $"the certificate of {host} did not verify ({_tls.CertificateErrors}), and the TLS policy for this destination requires a valid one");
+                await QuitAsync(cancellationToken);
+                return;
             }
 
             bool utf8 = NeedsSmtpUtf8(envelope, recipients);
@@ -463,10 +508,11 @@ public class SmtpCourierClient
             await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
             {
                 TargetHost = host,
-                RemoteCertificateValidationCallback = (_, _, _, e) =>
+                RemoteCertificateValidationCallback = (_, certificate, chain, e) =>
                 {
-                    errors = e;
-                    return owner.ValidateCertificate(host, e);
+                    errors = owner.WithTrustedRoots(certificate, chain, e);
+                    // A verified requirement is checked after the handshake, so the failure can name the errors.
+                    return owner.ValidateCertificate(host, errors) || requirement == TlsRequirement.Verified;
                 },
             }, timeout.Token);
             _stream = ssl;

@@ -36,6 +36,22 @@ public sealed class SpoolStore : IDisposable
 
     internal GroupCommitter Committer { get; }
 
+    /// <summary>Raised after a message became durable (the queue picks it up at once). Handlers must not block.</summary>
+    public event Action<SpooledMessage>? Committed;
+
+    internal void OnCommitted(SpooledMessage message) => Committed?.Invoke(message);
+
+    /// <summary>Removes a delivered (or bounced) message's file.</summary>
+    public void Delete(string id)
+    {
+        if (!QueueId.IsValid(id))
+        {
+            throw new ArgumentException($"not a queue id: {id}", nameof(id));
+        }
+
+        File.Delete(PathOf(id));
+    }
+
     /// <summary>Starts writing a new message under a fresh queue id.</summary>
     public SpoolWriter Create()
     {

@@ -63,7 +63,8 @@ public sealed class SpoolWriter : IAsyncDisposable
     public async Task CommitAsync(ReadOnlyMemory<byte> prefix, Envelope envelope)
     {
         ObjectDisposedException.ThrowIf(_file is null, this);
-        byte[] json = JsonSerializer.SerializeToUtf8Bytes(envelope with { Id = Id, Size = ContentLength }, SpoolJsonContext.Default.Envelope);
+        var committed = envelope with { Id = Id, Size = ContentLength };
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(committed, SpoolJsonContext.Default.Envelope);
         _file.Write(prefix.Span);
         _file.Write(json);
         _file.Write(SpoolFileFormat.Footer(ContentLength, prefix.Length, json.Length));
@@ -73,6 +74,7 @@ public sealed class SpoolWriter : IAsyncDisposable
         File.Move(_tempPath, _store.PathOf(Id));
         _committed = true;
         await _store.Committer.WaitDurableAsync();
+        _store.OnCommitted(new SpooledMessage(committed, _store.PathOf(Id), ContentLength, prefix.Length));
     }
 
     /// <summary>Closes the writer; without a commit the partial file is deleted.</summary>

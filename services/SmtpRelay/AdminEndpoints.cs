@@ -2,6 +2,7 @@ using System.Net;
 using MailAppliance.Accounts;
 using MailAppliance.Core;
 using MailAppliance.Dkim;
+using MailAppliance.Queue;
 using MailAppliance.Spool;
 using MailAppliance.Tls;
 
@@ -27,12 +28,12 @@ public static class AdminEndpoints
             return await next(context);
         });
 
-        admin.MapGet("/status", (RelayService relay, CertificateStore certificates, SpoolStore spool) => Results.Ok(new
+        admin.MapGet("/status", (RelayService relay, CertificateStore certificates, SpoolStore spool, DeliveryQueue queue) => Results.Ok(new
         {
             hostname = options.Hostname,
             listeners = relay.Endpoints.Select(e => new { name = e.Listener, endpoint = e.Endpoint.ToString() }),
             certificate = Describe(certificates.Default),
-            queue = new { directory = spool.Directory, messages = spool.List().Count(), syncs = spool.Syncs },
+            queue = new { directory = spool.Directory, messages = queue.Count, syncs = spool.Syncs },
         }));
 
         admin.MapGet("/tls", (CertificateStore certificates) => Results.Ok(new
@@ -41,7 +42,18 @@ public static class AdminEndpoints
             certificates = certificates.Certificates.Select(Describe),
         }));
 
-        admin.MapGet("/queue", (SpoolStore spool) => Results.Ok(spool.List().Select(m => m.Envelope)));
+        // The queue: what mailctl queue list/show/retry/hold/release/delete call.
+        admin.MapGet("/queue", (DeliveryQueue queue) => Results.Ok(queue.List()));
+        admin.MapGet("/queue/{id}", (string id, DeliveryQueue queue) =>
+            queue.Find(id) is { } message ? Results.Ok(message) : NotQueued(id));
+        admin.MapPost("/queue/retry", (DeliveryQueue queue) => Results.Ok(new { retried = queue.RetryAll() }));
+        admin.MapPost("/queue/{id}/retry", (string id, DeliveryQueue queue) => queue.Retry(id) ? Results.Ok(new { id, retried = true }) : NotQueued(id));
+        admin.MapPost("/queue/{id}/hold", (string id, DeliveryQueue queue) => queue.Hold(id) ? Results.Ok(new { id, held = true }) : NotQueued(id));
+        admin.MapPost("/queue/{id}/release", (string id, DeliveryQueue queue) => queue.Release(id) ? Results.Ok(new { id, held = false }) : NotQueued(id));
+        admin.MapDelete("/queue/{id}", (string id, DeliveryQueue queue) => queue.Delete(id)
+            ? Results.Ok(new { id, deleted = true })
+            : queue.Find(id) is null ? NotQueued(id)
+            : Results.Problem($"{id} is being delivered right now; try again in a moment", statusCode: StatusCodes.Status409Conflict));
 
         admin.MapPost("/reload", (CertificateStore certificates, DomainDirectoryWatcher domains, DkimKeyring keyring, ILogger<RelayService> logger) =>
         {
@@ -63,6 +75,9 @@ public static class AdminEndpoints
 
         return app;
     }
+
+    private static IResult NotQueued(string id) =>
+        Results.Problem($"no message {id} in the queue", statusCode: StatusCodes.Status404NotFound, title: "not queued");
 
     private static object Describe(ServedCertificate certificate) => new
     {

@@ -1,7 +1,11 @@
 using System.Runtime.InteropServices;
 using MailAppliance.Accounts;
 using MailAppliance.Core;
+using MailAppliance.Delivery;
+using MailAppliance.Delivery.MtaSts;
 using MailAppliance.Dkim;
+using MailAppliance.Dns;
+using MailAppliance.Queue;
 using MailAppliance.Smtp.Signing;
 using MailAppliance.MailLog;
 using MailAppliance.Smtp.Policy;
@@ -57,6 +61,8 @@ public static class RelayExtensions
         builder.Services.AddSingleton(_ => new DkimKeyring(directories.Domains));
         builder.Services.AddSingleton(new MailLogWriter(directories.Log,
             configuration.GetSection(MailLogOptions.Section).Get<MailLogOptions>() ?? new MailLogOptions()));
+        builder.Services.AddDnsResolver(configuration);
+        builder.Services.AddSingleton(sp => CreateQueue(sp, configuration, directories, relay));
         builder.Services.AddSingleton<RelayService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RelayService>());
         builder.Services.AddHealthChecks().AddCheck<RelayHealthCheck>("smtp", tags: ["ready"]);
@@ -96,6 +102,49 @@ public static class RelayExtensions
         app.MapAdminEndpoints();
         return app;
     }
+
+    /// <summary>The queue and its couriers: local mailboxes for our domains, MX delivery for the rest.</summary>
+    private static DeliveryQueue CreateQueue(IServiceProvider sp, IConfiguration configuration, ApplianceDirectories directories, RelayOptions relay)
+    {
+        var queue = configuration.GetSection(QueueOptions.Section).Get<QueueOptions>() ?? new QueueOptions();
+        var delivery = configuration.GetSection(DeliveryOptions.Section).Get<DeliveryOptions>() ?? new DeliveryOptions();
+        var dns = sp.GetRequiredService<IDnsResolver>();
+        var domains = sp.GetRequiredService<DomainDirectoryWatcher>();
+        var loggers = sp.GetRequiredService<ILoggerFactory>();
+        var roots = TrustedRootValidation.LoadRoots(delivery.TrustedRootsFile is { Length: > 0 } file ? Path.Combine(directories.Config, file) : null);
+        var client = new SmtpCourierClient(new SmtpCourierOptions
+        {
+            HeloName = delivery.HeloName is { Length: > 0 } helo ? helo : relay.Hostname,
+            Port = delivery.Port,
+            SourceAddressIPv4 = ParseAddress(delivery.SourceAddressIPv4, "Delivery:SourceAddressIPv4"),
+            SourceAddressIPv6 = ParseAddress(delivery.SourceAddressIPv6, "Delivery:SourceAddressIPv6"),
+            ConnectTimeout = delivery.ConnectTimeout,
+            GreetingTimeout = delivery.GreetingTimeout,
+            CommandTimeout = delivery.CommandTimeout,
+            DataInitiationTimeout = delivery.DataInitiationTimeout,
+            DataBlockTimeout = delivery.DataBlockTimeout,
+            DataTerminationTimeout = delivery.DataTerminationTimeout,
+            UseChunking = delivery.UseChunking,
+            TrustedRoots = roots,
+        });
+        var mx = new MxResolver(dns, new AddressFamilyOptions
+        {
+            PreferIPv6 = delivery.PreferIPv6, EnableIPv4 = delivery.EnableIPv4, EnableIPv6 = delivery.EnableIPv6,
+        });
+        var mtaSts = delivery.MtaSts
+            ? new MtaStsResolver(dns, new HttpClient(MtaStsResolver.CreateHandler(roots)), logger: loggers.CreateLogger("MailAppliance.MtaSts"))
+            : null;
+        var remote = new RemoteCourier(mx, client, mtaSts, delivery, loggers.CreateLogger("MailAppliance.Courier"));
+        var local = new MailboxCourier(directories.Mailboxes, () => domains.Current, relay.Hostname);
+        return new DeliveryQueue(sp.GetRequiredService<SpoolStore>(), new DestinationRouter(() => domains.Current, local, remote), queue,
+            new DsnWriter(relay.Hostname), sp.GetRequiredService<MailLogWriter>(), loggers.CreateLogger("MailAppliance.Queue"),
+            expander: new AliasExpander(() => domains.Current));
+    }
+
+    private static System.Net.IPAddress? ParseAddress(string? text, string key) =>
+        string.IsNullOrWhiteSpace(text) ? null
+            : System.Net.IPAddress.TryParse(text, out var address) ? address
+            : throw new StartupException($"{key}: '{text}' is not an IP address");
 
     private static void ReloadKeys(DkimKeyring keyring, ILogger logger)
     {

@@ -1,3 +1,4 @@
+using MailAppliance.Queue;
 using MailAppliance.Smtp.Server;
 using MailAppliance.Smtp.Session;
 using MailAppliance.Spool;
@@ -9,12 +10,14 @@ public sealed class RelayService : IHostedService, IAsyncDisposable
 {
     private readonly SmtpEngine _engine;
     private readonly SpoolStore _spool;
+    private readonly DeliveryQueue _queue;
     private readonly RelayOptions _options;
     private readonly ILogger<RelayService> _logger;
     private SmtpServer? _server;
 
-    public RelayService(SmtpEngine engine, SpoolStore spool, RelayOptions options, ILogger<RelayService> logger)
+    public RelayService(SmtpEngine engine, SpoolStore spool, DeliveryQueue queue, RelayOptions options, ILogger<RelayService> logger)
     {
+        _queue = queue;
         _engine = engine;
         _spool = spool;
         _options = options;
@@ -29,6 +32,7 @@ public sealed class RelayService : IHostedService, IAsyncDisposable
         var report = _spool.Recover();
         _logger.LogInformation("spool {Directory}: {Messages} message(s) queued, {Partial} partial write(s) removed, {Invalid} invalid file(s) set aside",
             _spool.Directory, report.Messages, report.PartialWritesRemoved, report.InvalidFilesSetAside);
+        _queue.Start();
         _server = new SmtpServer(_engine);
         _server.Start();
         return Task.CompletedTask;
@@ -40,10 +44,14 @@ public sealed class RelayService : IHostedService, IAsyncDisposable
         {
             await _server.StopAsync(TimeSpan.FromSeconds(_options.ShutdownGraceSeconds));
         }
+
+        // After the listeners: nothing new arrives, and attempts in progress get the same grace to finish.
+        await _queue.StopAsync(TimeSpan.FromSeconds(_options.ShutdownGraceSeconds));
     }
 
     public async ValueTask DisposeAsync()
     {
+        await _queue.DisposeAsync();
         if (_server is not null)
         {
             await _server.DisposeAsync();
