@@ -167,5 +167,5 @@ public sealed class AcmeCertificateIssuer
     }
 
     private static AcmeProblemException Failed(string what, string status, AcmeProblem? problem) =>
-        new(problem ?? new AcmeProblem("about:blank", $"{what} is {status}", null, []), 0);
+        new(problem ?? new AcmeProblem("about:blank", $"{what} is {status}", null, []), 0, context: $"{what} is {status}");
 }

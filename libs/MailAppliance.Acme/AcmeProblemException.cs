@@ -8,8 +8,13 @@ namespace MailAppliance.Acme;
 public sealed class AcmeProblemException : Exception
 {
     /// <summary>Creates the exception for <paramref name="problem"/>.</summary>
-    public AcmeProblemException(AcmeProblem problem, int httpStatus, TimeSpan? retryAfter = null, Uri? requestUri = null)
-        : base(Describe(problem, httpStatus, requestUri))
+    /// <param name="problem">The problem document.</param>
+    /// <param name="httpStatus">HTTP status of the response, 0 for an object's <c>error</c>.</param>
+    /// <param name="retryAfter">The server's Retry-After.</param>
+    /// <param name="requestUri">The request that failed.</param>
+    /// <param name="context">What failed, in words (<c>http-01 challenge for mail.example.com</c>), put first in the message.</param>
+    public AcmeProblemException(AcmeProblem problem, int httpStatus, TimeSpan? retryAfter = null, Uri? requestUri = null, string? context = null)
+        : base((context is null ? string.Empty : context + ": ") + Describe(problem, httpStatus, requestUri))
     {
         Problem = problem;
         HttpStatus = httpStatus;

@@ -18,6 +18,10 @@ public static class CertManagerTelemetry
     /// <summary>The service's activity source; ACME work starts its spans here.</summary>
     public static readonly ActivitySource ActivitySource = new(ActivitySourceName);
 
-    /// <summary>The service's meter; instruments are added with the features that measure something.</summary>
+    /// <summary>The service's meter.</summary>
     public static readonly Meter Meter = new(MeterName);
+
+    /// <summary>Issuance attempts, tagged <c>outcome</c>: <c>issued</c>, <c>failed</c>, <c>rate_limited</c>, <c>imported</c>.</summary>
+    public static readonly Counter<long> IssuanceAttempts = Meter.CreateCounter<long>("certmanager.issuance.attempts",
+        description: "Certificate issuance (or import) attempts by outcome");
 }
