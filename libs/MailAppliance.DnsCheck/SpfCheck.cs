@@ -113,6 +113,12 @@ internal static class SpfCheck
             return CheckResult.Ok(id, subject, $"SPF of {domain} gives pass for {address}" + (evaluation.Mechanism is null ? string.Empty : $" ({evaluation.Mechanism})"));
         }
 
+        if (evaluation.Result == "temperror")
+        {
+            return CheckResult.Warning(id, subject, $"SPF of {domain} gives temperror for {address} ({evaluation.Problem})",
+                $"Make sure the name servers of {domain} and of the names its SPF record includes answer, then run the check again.");
+        }
+
         string term = address.AddressFamily == AddressFamily.InterNetworkV6 ? "ip6:" : "ip4:";
         return CheckResult.Error(id, subject,
             $"SPF of {domain} gives {evaluation.Result} for {address}" + (evaluation.Problem is null ? string.Empty : $" ({evaluation.Problem})"),

@@ -16,6 +16,7 @@ public static class DnsVerifierExtensions
         builder.Services.AddHttpClient(DnsCheckRunner.MtaStsClient, client => client.Timeout = TimeSpan.FromSeconds(15))
             .ConfigurePrimaryHttpMessageHandler(HttpsMtaStsPolicySource.CreateHandler);
         builder.Services.AddHttpClient(DnsCheckRunner.RelayClient, client => client.Timeout = TimeSpan.FromSeconds(10));
+        builder.Services.AddSingleton<ISpfPassEvaluator>(sp => new SpfPassEvaluator(sp.GetRequiredService<IDnsResolver>()));
         builder.Services.AddSingleton<DnsCheckRunner>();
         builder.Services.AddHostedService<DnsCheckScheduler>();
         builder.Services.AddHealthChecks().AddCheck<DnsCheckHealthCheck>(DnsCheckHealthCheck.Name);

@@ -48,7 +48,7 @@ public static class DnsCheckCommand
         var resolver = new DnsClientResolver(dnsOptions);
         using var http = new HttpClient(HttpsMtaStsPolicySource.CreateHandler()) { Timeout = TimeSpan.FromSeconds(15) };
         var checker = new DnsChecker(
-            resolver, options, spf: null, new HttpsMtaStsPolicySource(http),
+            resolver, options, new SpfPassEvaluator(resolver), new HttpsMtaStsPolicySource(http),
             string.IsNullOrWhiteSpace(options.RelayAdminUrl) ? null : new HttpRelayCertificateSource(http, options.RelayAdminUrl));
         var report = await checker.RunAsync(target, cancellationToken);
 
