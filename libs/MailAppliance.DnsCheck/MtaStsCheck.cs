@@ -72,8 +72,13 @@ internal static class MtaStsCheck
                 $"Replace the file served at {url} with the policy 'mailctl dns records {domain}' prints.");
         }
 
+        // The policy must cover the relay's host name, and every MX host when the MX is right. A wrong MX is the mx
+        // check's error; asking to add the wrong host to the policy would be a wrong instruction.
         var mx = await context.MxAsync(domain, cancellationToken);
-        var hosts = mx.Records.Where(r => !r.IsNullMx).Select(r => r.Host).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        var mxHosts = mx.Records.Where(r => !r.IsNullMx).Select(r => r.Host).ToArray();
+        string[] hosts = mxHosts.Any(h => DnsNames.AreEqual(h, context.HostName))
+            ? mxHosts.Distinct(StringComparer.OrdinalIgnoreCase).ToArray()
+            : [context.HostName];
         var unlisted = hosts.Where(h => !policy!.Mx.Any(p => Matches(p, h))).ToArray();
         if (policy!.Mode != MtaStsMode.None && unlisted.Length > 0)
         {
