@@ -43,6 +43,8 @@ public sealed class CertificateStore : IDisposable
             _watcher.Deleted += changed;
             _watcher.Renamed += (sender, e) => changed(sender, e);
         }
+
+        TlsTelemetry.Track(this);
     }
 
     /// <summary>Raised after every successful reload.</summary>
@@ -170,6 +172,7 @@ public sealed class CertificateStore : IDisposable
 
     public void Dispose()
     {
+        TlsTelemetry.Untrack(this);
         _watcher?.Dispose();
         _debounce.Dispose();
     }
