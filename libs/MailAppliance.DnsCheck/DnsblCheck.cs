@@ -11,9 +11,9 @@ namespace MailAppliance.DnsCheck;
 /// for IPv6 the nibbles, reversed under the list's zone). An A record in 127.0.0.0/8 means listed; NXDOMAIN means not
 /// listed. Answers in 127.255.255.0/24 are Spamhaus's "query refused" codes (public resolver, no access), not listings.
 /// </summary>
-internal static class DnsblCheck
+public static class DnsblCheck
 {
-    public static async Task<IReadOnlyList<CheckResult>> RunAsync(DnsCheckContext context, CancellationToken cancellationToken)
+    internal static async Task<IReadOnlyList<CheckResult>> RunAsync(DnsCheckContext context, CancellationToken cancellationToken)
     {
         var zones = context.Options.DnsblZones();
         var results = new List<CheckResult>();

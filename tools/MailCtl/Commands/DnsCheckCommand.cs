@@ -45,7 +45,16 @@ public static class DnsCheckCommand
             throw new CommandFailedException(e.Message);
         }
 
-        var resolver = new DnsClientResolver(dnsOptions);
+        DnsClientResolver resolver;
+        try
+        {
+            resolver = new DnsClientResolver(dnsOptions);
+        }
+        catch (Exception e) when (e is FormatException or ArgumentOutOfRangeException)
+        {
+            throw new CommandFailedException($"the Dns settings are wrong: {e.Message}");
+        }
+
         using var http = new HttpClient(HttpsMtaStsPolicySource.CreateHandler()) { Timeout = TimeSpan.FromSeconds(15) };
         var checker = new DnsChecker(
             resolver, options, new SpfPassEvaluator(resolver), new HttpsMtaStsPolicySource(http),
