@@ -86,6 +86,12 @@ public sealed class DeliveryQueue : IAsyncDisposable
         }
 
         _logger.LogInformation("queue: {Count} message(s) to deliver", Count);
+        if (_options.Paused)
+        {
+            _logger.LogWarning("queue: paused (Queue:Paused): mail is accepted and kept, but not delivered");
+            return;
+        }
+
         _dispatcher = Task.Run(DispatchAsync);
     }
 
@@ -412,6 +418,7 @@ public sealed class DeliveryQueue : IAsyncDisposable
             recipient.LastResult = outcome.Detail;
             recipient.LastStatusCode = outcome.StatusCode;
             recipient.RemoteMta = outcome.RemoteMta;
+            recipient.RemoteReply = outcome.DiagnosticCode;
             switch (outcome.Status)
             {
                 case DeliveryStatus.Delivered:

@@ -100,9 +100,14 @@ public sealed class DsnWriter(string reportingMta)
                 Line(text, $"Remote-MTA: dns; {remote.Split(' ')[0]}");
             }
 
-            if (r.Recipient.LastResult is { } result)
+            // RFC 3464 §2.3.6: the remote server's own reply when there was one, else our reason.
+            if (r.Recipient.RemoteReply is { } reply)
             {
-                Line(text, $"Diagnostic-Code: {(r.Recipient.RemoteMta is null ? "X-MailAppliance" : "smtp")}; {OneLine(result)}");
+                Line(text, $"Diagnostic-Code: smtp; {OneLine(reply)}");
+            }
+            else if (r.Recipient.LastResult is { } result)
+            {
+                Line(text, $"Diagnostic-Code: X-MailAppliance; {OneLine(result)}");
             }
 
             if (r.Recipient.LastAttempt is { } last)

@@ -49,6 +49,9 @@ public sealed class RecipientState
     /// <summary>Enhanced status code (RFC 3463) of the last result, e.g. <c>4.4.1</c>.</summary>
     public string? LastStatusCode { get; set; }
 
+    /// <summary>The remote server's reply of the last attempt (RFC 3464 §2.3.6 Diagnostic-Code), or null when decided locally.</summary>
+    public string? RemoteReply { get; set; }
+
     /// <summary>The server that gave the last result, or null when decided locally.</summary>
     public string? RemoteMta { get; set; }
 }

@@ -21,6 +21,11 @@ public sealed class QueueOptions
     /// <summary>After how long a still-queued message gets one delay DSN, when NOTIFY allows it. Default 4 hours.</summary>
     public TimeSpan DelayWarningAfter { get; set; } = TimeSpan.FromHours(4);
 
+    /// <summary>
+    /// Accept and keep mail but attempt no delivery (maintenance, or tests that read the spool). Default false.
+    /// </summary>
+    public bool Paused { get; set; }
+
     /// <summary>Messages being delivered at once. Default 64.</summary>
     public int MaxConcurrentDeliveries { get; set; } = 64;
 

@@ -132,7 +132,7 @@ public static class RelayExtensions
             PreferIPv6 = delivery.PreferIPv6, EnableIPv4 = delivery.EnableIPv4, EnableIPv6 = delivery.EnableIPv6,
         });
         var mtaSts = delivery.MtaSts
-            ? new MtaStsResolver(dns, new HttpClient(MtaStsResolver.CreateHandler(roots)), logger: loggers.CreateLogger("MailAppliance.MtaSts"))
+            ? new MtaStsResolver(dns, new HttpClient(MtaStsResolver.CreateHandler(dns, roots)), logger: loggers.CreateLogger("MailAppliance.MtaSts"))
             : null;
         var remote = new RemoteCourier(mx, client, mtaSts, delivery, loggers.CreateLogger("MailAppliance.Courier"));
         var local = new MailboxCourier(directories.Mailboxes, () => domains.Current, relay.Hostname);

@@ -69,9 +69,41 @@ public class MtaStsResolver
     }
 
     /// <summary>The HTTP handler RFC 8461 §3.3 asks for: certificate validated (with optional extra roots), no redirects.</summary>
-    public static HttpMessageHandler CreateHandler(System.Security.Cryptography.X509Certificates.X509Certificate2Collection? trustedRoots = null)
+    /// <param name="dns">Resolves the policy host, so the fetch uses the same DNS as delivery (never the system resolver).</param>
+    /// <param name="trustedRoots">Extra trust anchors (a private CA), or null.</param>
+    public static HttpMessageHandler CreateHandler(IDnsResolver dns, System.Security.Cryptography.X509Certificates.X509Certificate2Collection? trustedRoots = null)
     {
-        var handler = new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(20) };
+        var handler = new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            ConnectTimeout = TimeSpan.FromSeconds(20),
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var addresses = await dns.LookupAddressesAsync(context.DnsEndPoint.Host, cancellationToken);
+                if (addresses.Status != DnsLookupStatus.Found || addresses.Records.Count == 0)
+                {
+                    throw new HttpRequestException($"{context.DnsEndPoint.Host} has no address ({addresses.Status})");
+                }
+
+                Exception? last = null;
+                foreach (var address in addresses.Records)
+                {
+                    var socket = new System.Net.Sockets.Socket(address.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+                    try
+                    {
+                        await socket.ConnectAsync(new IPEndPoint(address, context.DnsEndPoint.Port), cancellationToken);
+                        return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                    }
+                    catch (System.Net.Sockets.SocketException e)
+                    {
+                        socket.Dispose();
+                        last = e;
+                    }
+                }
+
+                throw new HttpRequestException($"could not connect to {context.DnsEndPoint.Host}: {last?.Message}", last);
+            },
+        };
         if (trustedRoots is { Count: > 0 })
         {
             handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>

@@ -192,6 +192,11 @@ public sealed class RelayProcess : IAsyncDisposable
                 AuthFailureDelay = "00:00:00",
             },
             SmtpRelay = new { AdminUrls = $"http://127.0.0.1:{AdminPort}" },
+            // Tests talk only to loopback and their own namespaces: DNS goes to a closed loopback port unless a test
+            // points it at the test internet (Dns__Servers), and the queue keeps what it accepts (so tests can read
+            // the spool) unless a delivery test sets Queue__Paused=false.
+            Dns = new { Servers = "127.0.0.1:9", Retries = 0, Timeout = "00:00:01" },
+            Queue = new { Paused = true },
         };
         await File.WriteAllTextAsync(Path.Combine(Config, "appliance.json"),
             JsonSerializer.Serialize(settings, new JsonSerializerOptions { WriteIndented = true }));
@@ -282,6 +287,31 @@ public sealed class RelayProcess : IAsyncDisposable
     {
         Kill();
         await StartAsync();
+    }
+
+    /// <summary>Stops the relay with SIGTERM, as systemd or docker stop would, and waits until it exited.</summary>
+    public async Task<int> StopAsync(TimeSpan? timeout = null)
+    {
+        var (exitCode, stdout, stderr) = await Repo.RunAsync("kill", ["-TERM", ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -TERM {ProcessId} failed: {stdout} {stderr}");
+        }
+
+        var process = _process!;
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill();
+            throw new TimeoutException($"the relay did not stop after SIGTERM. Output:\n{Output}");
+        }
+
+        process.WaitForExit(); // Drains the redirected output.
+        return process.ExitCode;
     }
 
     /// <summary>Sends SIGHUP with the kill command, as an operator or CertManager would.</summary>
