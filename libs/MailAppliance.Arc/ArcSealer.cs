@@ -26,6 +26,17 @@ public sealed class ArcSealer
         this.timeProvider = timeProvider ?? TimeProvider.System;
     }
 
+    /// <summary>
+    /// The key to seal with among a domain's keys: the first RSA key, else the first key. RFC 8617 seals are rsa-sha256
+    /// in practice; verifiers such as dkimpy 1.1 refuse an ed25519-sha256 ARC-Seal, so an Ed25519 key seals only when
+    /// the domain has nothing else. Null for no keys.
+    /// </summary>
+    public static DkimSigningKey? PreferredKey(IEnumerable<DkimSigningKey> keys)
+    {
+        var list = keys.ToList();
+        return list.FirstOrDefault(k => k.Algorithm == DkimAlgorithm.RsaSha256) ?? list.FirstOrDefault();
+    }
+
     /// <summary>The key that seals.</summary>
     public DkimSigningKey Key { get; }
 

@@ -204,6 +204,17 @@ public sealed class ArcSealerTests
     }
 
     [Fact]
+    public void The_preferred_sealing_key_is_rsa_when_the_domain_has_one()
+    {
+        var ed25519 = DkimTestKeys.Signing(DkimKeyType.Ed25519, "ed", "forwarder.test");
+        var rsa = DkimTestKeys.Signing(DkimKeyType.Rsa, "rsa", "forwarder.test");
+
+        Assert.Same(rsa, ArcSealer.PreferredKey([ed25519, rsa]));
+        Assert.Same(ed25519, ArcSealer.PreferredKey([ed25519]));
+        Assert.Null(ArcSealer.PreferredKey([]));
+    }
+
+    [Fact]
     public void Consolidate_copies_our_results_in_order_and_ignores_other_authserv_ids()
     {
         var fields = DkimHeaderSection.Parse(Encoding.ASCII.GetBytes(
