@@ -74,9 +74,16 @@ public sealed class CertificateFiles
     /// <exception cref="CryptographicException">The key does not match the certificate.</exception>
     public void Write(string fullChainPem, string privateKeyPem)
     {
-        using (X509Certificate2.CreateFromPem(fullChainPem, privateKeyPem))
+        try
         {
-            // Validates the pair before anything is written.
+            using (X509Certificate2.CreateFromPem(fullChainPem, privateKeyPem))
+            {
+                // Validates the pair before anything is written.
+            }
+        }
+        catch (ArgumentException e)
+        {
+            throw new CryptographicException("the private key does not belong to the certificate: " + e.Message, e);
         }
 
         System.IO.Directory.CreateDirectory(Directory);

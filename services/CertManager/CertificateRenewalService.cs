@@ -77,7 +77,14 @@ public sealed class CertificateRenewalService : BackgroundService
             }
 
             _logger.LogDebug("next look at certificate {Name} in {Sleep}", _files.Name, sleep);
-            await Task.Delay(sleep > TimeSpan.Zero ? sleep : TimeSpan.Zero, _clock, stoppingToken).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            try
+            {
+                await Task.Delay(sleep > TimeSpan.Zero ? sleep : TimeSpan.Zero, _clock, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 

@@ -9,6 +9,7 @@ ICommandGroup[] groups =
     new QueueCommands(),
     new DkimCommands(),
     new DnsCommands(),
+    new CertCommands(),
 ];
 
 return await new CommandRouter(groups).RunAsync(args, CommandConsole.System);

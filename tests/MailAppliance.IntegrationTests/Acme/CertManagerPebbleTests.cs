@@ -45,8 +45,29 @@ public sealed class CertManagerPebbleTests
         Assert.True(state.RelayConfirmed, "CertManager did not read the new serial back from the relay:\n" + certManager.Output);
         Assert.Equal(leaf.SerialNumber, await ServedSerialAsync(relay));
 
-        await using var client = await RawSmtpClient.ConnectAsync(IPAddress.Loopback, relay.SubmissionsPort, implicitTls: true);
-        Assert.Equal(leaf.SerialNumber, client.RemoteCertificate!.SerialNumber);
+        await using (var client = await RawSmtpClient.ConnectAsync(IPAddress.Loopback, relay.SubmissionsPort, implicitTls: true))
+        {
+            Assert.Equal(leaf.SerialNumber, client.RemoteCertificate!.SerialNumber);
+        }
+
+        // mailctl cert status reads the same files and CertManager's state.
+        var (exitCode, stdout, stderr) = await Repo.RunDotnetAsync(Repo.MailCtl, ["--config", relay.Config, "cert", "status", "--json"],
+            new Dictionary<string, string> { ["MAILAPPLIANCE_STATE"] = relay.State });
+        Assert.True(exitCode == 0, stderr);
+        using var status = JsonDocument.Parse(stdout);
+        var line = status.RootElement.EnumerateArray().Single(e => e.GetProperty("name").GetString() == Hostname);
+        Assert.Equal(leaf.SerialNumber, line.GetProperty("serial").GetString());
+        Assert.Contains("Pebble", line.GetProperty("issuer").GetString(), StringComparison.Ordinal);
+        Assert.False(line.GetProperty("placeholder").GetBoolean());
+        var nextRenewal = line.GetProperty("nextRenewal").GetDateTimeOffset();
+        Assert.InRange(nextRenewal, DateTimeOffset.UtcNow, leaf.NotAfter.ToUniversalTime());
+        Assert.True(line.GetProperty("relayConfirmed").GetBoolean());
+
+        (exitCode, stdout, _) = await Repo.RunDotnetAsync(Repo.MailCtl, ["--config", relay.Config, "cert", "status"],
+            new Dictionary<string, string> { ["MAILAPPLIANCE_STATE"] = relay.State });
+        Assert.Equal(0, exitCode);
+        Assert.Contains($"serial:       {leaf.SerialNumber}", stdout, StringComparison.Ordinal);
+        Assert.Contains("next renewal: ", stdout, StringComparison.Ordinal);
     }
 
     [PebbleFact]

@@ -152,6 +152,25 @@ public sealed class CertManagerProcess : IAsyncDisposable
     public CertificateRenewalState? RenewalState(string name) =>
         CertificateRenewalState.Load(CertificateRenewalState.PathFor(Path.Combine(State, "acme"), name));
 
+    /// <summary>Waits until the saved renewal state of <paramref name="name"/> satisfies <paramref name="condition"/>.</summary>
+    public async Task<CertificateRenewalState> WaitForStateAsync(string name, Func<CertificateRenewalState, bool> condition, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        CertificateRenewalState? state = null;
+        while (deadline.Elapsed < timeout)
+        {
+            state = RenewalState(name);
+            if (state is not null && condition(state))
+            {
+                return state;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"CertManager's state for {name} is {state}. Output:\n{Output}");
+    }
+
     private void Append(string? line)
     {
         if (line is not null)
