@@ -129,8 +129,8 @@ public sealed class AuthenticationResultsBuilder
     }
 
     /// <summary>
-    /// Adds the DMARC result (RFC 7489 §11.2): <c>header.from</c>, and the policy in a comment
-    /// (<c>p=reject sp=none dis=quarantine</c>, the usual form) and as <c>policy.dmarc</c>.
+    /// Adds the DMARC result (RFC 7489 §11.2, which registers only <c>header.from</c>) with the policy in a comment
+    /// (<c>p=reject sp=none dis=quarantine</c>, the form large receivers use).
     /// </summary>
     public AuthenticationResultsBuilder AddDmarc(DmarcCheck check)
     {
@@ -143,7 +143,6 @@ public sealed class AuthenticationResultsBuilder
                 + (record.SubdomainPolicy is { } sp ? $" sp={DnsRecords.DmarcRecord.Name(sp)}" : string.Empty)
                 + $" dis={check.Disposition.Keyword()}"
                 + (check.SampledOut ? $" pct={record.Percent}" : string.Empty);
-            properties.Add(new("policy", "dmarc", check.Disposition.Keyword()));
         }
 
         return Add(new AuthenticationResult("dmarc", check.Result.Keyword(), properties) { Comment = comment });
