@@ -11,8 +11,11 @@ namespace MailAppliance.DnsCheck;
 public sealed record DnsCheckReport(
     string HostName, IReadOnlyList<string> Domains, DateTimeOffset StartedAt, TimeSpan Duration, IReadOnlyList<CheckResult> Results)
 {
-    /// <summary>The worst status of any result (<see cref="CheckStatus.Ok"/> when there is none).</summary>
-    public CheckStatus Worst => Results.Count == 0 ? CheckStatus.Ok : Results.Max(r => r.Status);
+    /// <summary>
+    /// The worst status of any result: <see cref="CheckStatus.Error"/>, <see cref="CheckStatus.Warning"/>, else
+    /// <see cref="CheckStatus.Ok"/> (a check that did not run is no problem of its own).
+    /// </summary>
+    public CheckStatus Worst => Results.Select(r => r.Status).Where(s => s is CheckStatus.Warning or CheckStatus.Error).DefaultIfEmpty(CheckStatus.Ok).Max();
 
     /// <summary>True when any result is an error.</summary>
     public bool HasErrors => Results.Any(r => r.Status == CheckStatus.Error);
