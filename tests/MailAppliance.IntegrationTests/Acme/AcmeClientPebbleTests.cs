@@ -41,6 +41,27 @@ public sealed class AcmeClientPebbleTests
     }
 
     [PebbleFact]
+    public async Task ExternalAccountBinding_IsRequiredByTheCa_AndAcceptedWithTheRightKey()
+    {
+        string macKey = System.Buffers.Text.Base64Url.EncodeToString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48));
+        await using var pebble = await PebbleServer.StartAsync(new PebbleOptions { ExternalAccountMacKeys = { ["kid-1"] = macKey } });
+        using var http = AcmeHttp.CreateClient(pebble.TrustedRootsFile);
+        using var key = AcmeAccountKey.Create();
+        var client = new AcmeClient(http, pebble.DirectoryUrl, key);
+        Assert.True((await client.GetDirectoryAsync()).ExternalAccountRequired);
+
+        var refused = await Assert.ThrowsAsync<AcmeProblemException>(() => client.RegisterAsync([], true));
+        Assert.Equal(AcmeProblem.ExternalAccountRequired, refused.Type);
+
+        // A wrong HMAC key is refused by the CA itself.
+        var wrong = await Assert.ThrowsAsync<AcmeProblemException>(() => client.RegisterAsync([], true, ("kid-1", new byte[48])));
+        Assert.StartsWith(AcmeProblem.ErrorPrefix, wrong.Type, StringComparison.Ordinal);
+
+        string account = await client.RegisterAsync(["postmaster@example.test"], true, ("kid-1", System.Buffers.Text.Base64Url.DecodeFromChars(macKey)));
+        Assert.False(string.IsNullOrEmpty(account));
+    }
+
+    [PebbleFact]
     public async Task AFailedHttp01ChallengeIsATypedProblem()
     {
         await using var pebble = await PebbleServer.StartAsync();

@@ -18,6 +18,9 @@ public sealed class PebbleOptions
     /// <summary>Lifetime of issued certificates (Pebble's <c>certificateValidityPeriod</c>); null keeps Pebble's default (5 years).</summary>
     public TimeSpan? CertificateValidity { get; init; }
 
+    /// <summary>External account binding keys (key id → base64url HMAC key); when any is given, Pebble requires EAB.</summary>
+    public Dictionary<string, string> ExternalAccountMacKeys { get; init; } = [];
+
     /// <summary>Share of good nonces Pebble refuses as badNonce (PEBBLE_WFE_NONCEREJECT; Pebble's default is 5).</summary>
     public int NonceRejectPercent { get; init; } = 5;
 }
@@ -221,7 +224,8 @@ public sealed class PebbleServer : IAsyncDisposable
             ["httpPort"] = HttpChallengePort,
             ["tlsPort"] = TlsChallengePort,
             ["ocspResponderURL"] = string.Empty,
-            ["externalAccountBindingRequired"] = false,
+            ["externalAccountBindingRequired"] = _options.ExternalAccountMacKeys.Count > 0,
+            ["externalAccountMACKeys"] = _options.ExternalAccountMacKeys,
         };
         if (_options.CertificateValidity is { } validity)
         {
