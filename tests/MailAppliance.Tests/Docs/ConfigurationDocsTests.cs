@@ -12,7 +12,8 @@ namespace MailAppliance.Tests.Docs;
 public sealed class ConfigurationDocsTests
 {
     public static TheoryData<Type> OptionTypes() =>
-        [typeof(SmtpServerOptions), typeof(ListenerOptions), typeof(RelayPolicyOptions), typeof(SpoolOptions), typeof(AddressNormalization), typeof(MailLogOptions), typeof(DnsOptions), typeof(MailAppliance.Srs.SrsOptions)];
+        [typeof(SmtpServerOptions), typeof(ListenerOptions), typeof(RelayPolicyOptions), typeof(SpoolOptions), typeof(AddressNormalization), typeof(MailLogOptions), typeof(DnsOptions),
+         typeof(MailAppliance.Queue.QueueOptions), typeof(MailAppliance.Queue.DeliveryOptions), typeof(MailAppliance.Srs.SrsOptions)];
 
     [Theory]
     [MemberData(nameof(OptionTypes))]
