@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Sockets;
+using MailAppliance.Dns;
 using MailAppliance.DnsRecords;
 
 namespace MailAppliance.DnsCheck;
@@ -25,8 +28,49 @@ public sealed class HttpsMtaStsPolicySource(HttpClient http) : IMtaStsPolicySour
     /// <summary>The longest policy read (RFC 8461 §3.3 suggests senders limit it; 64 KiB is generous).</summary>
     public const int MaxPolicyLength = 64 * 1024;
 
-    /// <summary>A handler that refuses redirects (RFC 8461 §3.3: "HTTP 3xx redirects MUST NOT be followed").</summary>
-    public static HttpMessageHandler CreateHandler() => new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(10) };
+    /// <summary>
+    /// A handler that refuses redirects (RFC 8461 §3.3: "HTTP 3xx redirects MUST NOT be followed") and, given a
+    /// resolver, finds <c>mta-sts.domain</c> through it (AAAA, then A) rather than the system's, so the check asks the
+    /// same DNS as every other check (<c>Dns:Servers</c>).
+    /// </summary>
+    public static SocketsHttpHandler CreateHandler(IDnsResolver? dns = null)
+    {
+        var handler = new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(10) };
+        if (dns is not null)
+        {
+            handler.ConnectCallback = (context, cancellationToken) => ConnectAsync(dns, context.DnsEndPoint, cancellationToken);
+        }
+
+        return handler;
+    }
+
+    private static async ValueTask<Stream> ConnectAsync(IDnsResolver dns, DnsEndPoint endpoint, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<IPAddress> addresses = IPAddress.TryParse(endpoint.Host, out var literal)
+            ? [literal]
+            : (await dns.LookupAddressesAsync(endpoint.Host, cancellationToken)) switch
+            {
+                { IsFound: true } found => found.Records,
+                var failed => throw new HttpRequestException($"{endpoint.Host} has no address ({failed.Status}{(failed.Error is null ? string.Empty : ": " + failed.Error)})"),
+            };
+        SocketException? last = null;
+        foreach (var address in addresses)
+        {
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(new IPEndPoint(address, endpoint.Port), cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                last = e;
+            }
+        }
+
+        throw new HttpRequestException($"cannot connect to {endpoint.Host} ({string.Join(", ", addresses)}): {last?.Message}", last);
+    }
 
     /// <inheritdoc />
     public async Task<MtaStsPolicyFetch> FetchAsync(string domain, CancellationToken cancellationToken = default)

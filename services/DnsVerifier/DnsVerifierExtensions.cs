@@ -14,7 +14,7 @@ public static class DnsVerifierExtensions
         builder.Services.AddDnsResolver(builder.Configuration);
         builder.Services.TryAddSingletonTimeProvider();
         builder.Services.AddHttpClient(DnsCheckRunner.MtaStsClient, client => client.Timeout = TimeSpan.FromSeconds(15))
-            .ConfigurePrimaryHttpMessageHandler(HttpsMtaStsPolicySource.CreateHandler);
+            .ConfigurePrimaryHttpMessageHandler(sp => HttpsMtaStsPolicySource.CreateHandler(sp.GetRequiredService<IDnsResolver>()));
         builder.Services.AddHttpClient(DnsCheckRunner.RelayClient, client => client.Timeout = TimeSpan.FromSeconds(10));
         builder.Services.AddSingleton<ISpfPassEvaluator>(sp => new SpfPassEvaluator(sp.GetRequiredService<IDnsResolver>()));
         builder.Services.AddSingleton<DnsCheckRunner>();

@@ -2,6 +2,7 @@ using System.Net;
 using MailAppliance.Dkim;
 using MailAppliance.DnsCheck;
 using MailAppliance.DnsRecords;
+using MailAppliance.IntegrationTests.Infrastructure;
 using MailAppliance.IntegrationTests.Network;
 
 namespace MailAppliance.IntegrationTests.DnsCheck;
@@ -160,6 +161,63 @@ public sealed class DnsCheckZoneTests(TestInternetFixture fixture) : IClassFixtu
         Assert.Equal($"{relay.IPv4} is listed in {Blocklist} (answer 127.0.0.2): spam trap hit, see https://bl.test/", failed.Detail);
     }
 
+    [NetFact]
+    public async Task The_mta_sts_policy_served_over_https_is_fetched_and_compared_with_the_mx()
+    {
+        var relay = await RelayAsync();
+        var web = await fixture.Net.AddHostAsync("dnscheck-mtasts");
+        string policyHost = "mta-sts." + Domain;
+        using var certificate = TestCertificates.Create(policyHost, TimeSpan.FromDays(1));
+        string root = Path.Combine(fixture.Net.Directory, "mta-sts-web");
+        TestCertificates.Write(root, certificate);
+        Directory.CreateDirectory(Path.Combine(root, "www", ".well-known"));
+        string policyFile = Path.Combine(root, "www", ".well-known", "mta-sts.txt");
+        await File.WriteAllTextAsync(policyFile, Expected(relay).MtaStsPolicy.ToString());
+        await using var server = web.Start(TestInternet.Python, "-c", HttpsServer, Path.Combine(root, "www"),
+            Path.Combine(root, "fullchain.pem"), Path.Combine(root, "privkey.pem"));
+        await server.WaitForOutputAsync("serving", TimeSpan.FromSeconds(20));
+        await PublishAsync(records => records.Append(new ZoneRecord(policyHost, "A", [web.IPv4.ToString()], "policy host"))
+            .Append(new ZoneRecord(policyHost, "AAAA", [web.IPv6.ToString()], "policy host")));
+
+        // The name is resolved through the test DNS (the handler's resolver); the self-signed certificate is
+        // trusted by its thumbprint only, and its name is still checked.
+        var resolver = fixture.Net.Dns.CreateResolver();
+        var handler = HttpsMtaStsPolicySource.CreateHandler(resolver);
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, errors) =>
+            errors == System.Net.Security.SslPolicyErrors.None ||
+            (errors == System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors && presented?.GetCertHashString() == certificate.GetCertHashString());
+        using var http = new HttpClient(handler);
+        var policies = new HttpsMtaStsPolicySource(http);
+
+        var report = await RunAsync(relay, policies);
+        var policy = report.Results.Single(r => r.Id == CheckIds.MtaStsPolicy);
+        Assert.True(policy.Status == CheckStatus.Ok, policy.ToString());
+        Assert.Equal($"https://{policyHost}/.well-known/mta-sts.txt: mode testing, mx {HostName}, max_age 604800", policy.Detail);
+
+        await File.WriteAllTextAsync(policyFile, "version: STSv1\r\nmode: enforce\r\nmx: mx.elsewhere.test\r\nmax_age: 86400\r\n");
+        var failed = OnlyProblem(await RunAsync(relay, policies));
+        Assert.Equal((CheckIds.MtaStsPolicy, CheckStatus.Error), (failed.Id, failed.Status));
+        Assert.StartsWith($"Add 'mx: {HostName}' to the policy at https://{policyHost}/.well-known/mta-sts.txt", failed.Instruction, StringComparison.Ordinal);
+
+        File.Delete(policyFile);
+        failed = OnlyProblem(await RunAsync(relay, policies));
+        Assert.Equal($"senders cannot fetch https://{policyHost}/.well-known/mta-sts.txt: HTTP 404 File not found", failed.Detail);
+    }
+
+    // A static HTTPS server on port 443 (both address families) serving argv[1], with the certificate argv[2], key argv[3].
+    private const string HttpsServer = """
+        import functools, http.server, socket, ssl, sys
+        class Server(http.server.ThreadingHTTPServer):
+            address_family = socket.AF_INET6
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+        server = Server(("::", 443), handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(sys.argv[2], sys.argv[3])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        print("serving", flush=True)
+        server.serve_forever()
+        """;
+
     private Task<NetHost> RelayAsync() => fixture.Net.AddHostAsync("dnscheck-relay");
 
     /// <summary>
@@ -182,12 +240,12 @@ public sealed class DnsCheckZoneTests(TestInternetFixture fixture) : IClassFixtu
     private ExpectedRecords Expected(NetHost relay) =>
         ExpectedRecords.For(Domain, HostName, relay.Addresses, [new DkimSelectorRecord("s1", DkimKeyRecord.For(_key))]);
 
-    private Task<DnsCheckReport> RunAsync(NetHost relay)
+    private Task<DnsCheckReport> RunAsync(NetHost relay, IMtaStsPolicySource? policies = null)
     {
-        var options = new DnsCheckOptions { Dnsbls = Blocklist, CheckMtaStsPolicy = false, RelayAdminUrl = string.Empty };
+        var options = new DnsCheckOptions { Dnsbls = Blocklist, CheckMtaStsPolicy = policies is not null, RelayAdminUrl = string.Empty };
         var resolver = fixture.Net.Dns.CreateResolver();
         var target = new DnsCheckTarget(HostName, relay.Addresses, [new DomainCheckTarget(Domain, [new DkimSelectorRecord("s1", DkimKeyRecord.For(_key))])]);
-        return new DnsChecker(resolver, options, new SpfPassEvaluator(resolver)).RunAsync(target);
+        return new DnsChecker(resolver, options, new SpfPassEvaluator(resolver), policies).RunAsync(target);
     }
 
     private static IEnumerable<ZoneRecord> ReplaceSpf(IEnumerable<ZoneRecord> records, string spf) =>

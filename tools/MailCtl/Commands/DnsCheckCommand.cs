@@ -55,7 +55,7 @@ public static class DnsCheckCommand
             throw new CommandFailedException($"the Dns settings are wrong: {e.Message}");
         }
 
-        using var http = new HttpClient(HttpsMtaStsPolicySource.CreateHandler()) { Timeout = TimeSpan.FromSeconds(15) };
+        using var http = new HttpClient(HttpsMtaStsPolicySource.CreateHandler(resolver)) { Timeout = TimeSpan.FromSeconds(15) };
         var checker = new DnsChecker(
             resolver, options, new SpfPassEvaluator(resolver), new HttpsMtaStsPolicySource(http),
             string.IsNullOrWhiteSpace(options.RelayAdminUrl) ? null : new HttpRelayCertificateSource(http, options.RelayAdminUrl));
