@@ -73,7 +73,7 @@ internal sealed class ArcKeyCache(IDkimKeyLocator locator, int minimumRsaKeySize
                 if (key.KeyType == DkimKeyType.Rsa && key.KeySize < minimumRsaKeySize)
                 {
                     // RFC 8301 §3.2: RSA keys under 1024 bits are never valid.
-                    problem ??= $"the RSA key at {name} has {key.KeySize} bits, fewer than {minimumRsaKeySize} (RFC 8301 §3.2)";
+                    problem ??= $"the RSA key at {name} has {key.KeySize} bits, fewer than {minimumRsaKeySize} (RFC 8301 section 3.2)";
                     key.Dispose();
                     continue;
                 }

@@ -74,7 +74,7 @@ public sealed class ArcMessageSignature
         if (signed.Any(n => n.Equals(ArcHeaderNames.Seal, StringComparison.OrdinalIgnoreCase)))
         {
             // RFC 8617 §4.1.2: "ARC-Seal header fields MUST NOT be included in the h= tag".
-            throw new ArcFormatException("ARC-Message-Signature h= includes ARC-Seal (RFC 8617 §4.1.2)");
+            throw new ArcFormatException("ARC-Message-Signature h= includes ARC-Seal (RFC 8617 section 4.1.2)");
         }
 
         long? bodyLength = null;

@@ -43,7 +43,7 @@ public sealed class ArcSeal
         if (tags["h"] is not null)
         {
             // RFC 8617 §4.1.3: "The ARC-Seal header field does not use the h= tag"; a seal with one is invalid.
-            throw new ArcFormatException("ARC-Seal has an h= tag, which RFC 8617 §4.1.3 does not allow");
+            throw new ArcFormatException("ARC-Seal has an h= tag, which RFC 8617 section 4.1.3 does not allow");
         }
 
         string cv = ArcTags.Required(tags, "cv", name);

@@ -235,5 +235,13 @@ public sealed class ArcVerifier
         (signature.Canonicalization.Body, signature.BodyLength);
 
     private static ArcValidationResult Failed(ArcChain chain, string reason, int? instance = null, bool temporary = false) =>
-        new(ArcChainStatus.Fail, reason, chain) { FailedInstance = instance, IsTemporary = temporary };
+        new(ArcChainStatus.Fail, Printable(reason), chain) { FailedInstance = instance, IsTemporary = temporary };
+
+    /// <summary>
+    /// The reason as printable ASCII: it ends up in Authentication-Results comments, which must stay 7-bit without
+    /// SMTPUTF8 (RFC 8601 §2.2), and parentheses would end the comment early.
+    /// </summary>
+    private static string Printable(string reason) =>
+        string.Concat(reason.Replace("§", "section ", StringComparison.Ordinal)
+            .Select(c => c is >= ' ' and <= '~' && c is not '(' and not ')' and not '\\' ? c : c is '(' ? '[' : c is ')' ? ']' : '?'));
 }

@@ -29,5 +29,8 @@ public sealed class ArcValidationSuiteTests
         // RFC 8617 §5.2 step 2 makes those a fail, which is what we report (docs/rfc-support.md).
         string expected = test["cv"].Length == 0 ? "fail" : test["cv"].ToLowerInvariant();
         Assert.True(expected == result.Status.Keyword(), $"{id}: expected cv={expected}, got {result} - {test.GetValueOrDefault("description")}");
+
+        // Reasons go into Authentication-Results comments: printable ASCII, no parentheses.
+        Assert.True(result.Reason is null || result.Reason.All(c => c is >= ' ' and <= '~' and not '(' and not ')'), result.Reason);
     }
 }
