@@ -14,7 +14,8 @@ public static class CertManagerExtensions
     {
         var options = builder.Configuration.GetSection(CertManagerOptions.Section).Get<CertManagerOptions>() ?? new CertManagerOptions();
         string hostname = builder.Configuration["Hostname"] is { Length: > 0 } host ? host.ToLowerInvariant() : Dns.GetHostName().ToLowerInvariant();
-        Validate(options, hostname);
+        var mode = options.EffectiveMode(hostname);
+        Validate(options, mode, hostname);
 
         var services = builder.Services;
         services.AddSingleton(options);
@@ -23,8 +24,15 @@ public static class CertManagerExtensions
             new CertificateFiles(sp.GetRequiredService<ApplianceDirectories>().Certs, options.EffectiveCertificateName(hostname))));
         services.AddSingleton(sp => new CertificateStatus(sp.GetRequiredService<CertificateTarget>().Files.Name, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new RelaySignaler(options, new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, sp.GetRequiredService<ILogger<RelaySignaler>>()));
+        if (mode == CertManagerMode.None)
+        {
+            // Nothing to manage: the relay serves its self-signed fallback. Say so once, with how to change it.
+            services.AddHostedService(sp => new ModeNoneNotice(options, hostname, sp.GetRequiredService<ILogger<ModeNoneNotice>>()));
+            return builder;
+        }
+
         services.AddHealthChecks().AddCheck<CertificateHealthCheck>("certificate");
-        if (options.Mode == CertManagerMode.External)
+        if (mode == CertManagerMode.External)
         {
             services.AddHostedService<ExternalCertificateImporter>();
         }
@@ -44,14 +52,19 @@ public static class CertManagerExtensions
         return builder;
     }
 
-    private static void Validate(CertManagerOptions options, string hostname)
+    private static void Validate(CertManagerOptions options, CertManagerMode mode, string hostname)
     {
         if (options.EffectiveNames(hostname).Count == 0)
         {
             throw new StartupException("CertManager:Names is empty and there is no Hostname");
         }
 
-        if (options.Mode == CertManagerMode.External)
+        if (mode == CertManagerMode.None)
+        {
+            return;
+        }
+
+        if (mode == CertManagerMode.External)
         {
             if (string.IsNullOrEmpty(options.ExternalCertificateFile) || string.IsNullOrEmpty(options.ExternalKeyFile))
             {

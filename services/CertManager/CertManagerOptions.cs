@@ -12,6 +12,9 @@ public enum CertManagerMode
 
     /// <summary>Another tool (certbot, acme.sh) renews; CertManager copies its files in and signals the relay.</summary>
     External,
+
+    /// <summary>No certificate is managed: the relay serves its own self-signed fallback (development).</summary>
+    None,
 }
 
 /// <summary>The <c>CertManager</c> section of appliance.json. Every property is listed in docs/configuration.md.</summary>
@@ -26,8 +29,11 @@ public sealed class CertManagerOptions
     /// <summary>Let's Encrypt staging (untrusted certificates, generous rate limits).</summary>
     public const string LetsEncryptStaging = "https://acme-staging-v02.api.letsencrypt.org/directory";
 
-    /// <summary><c>Acme</c> (issue and renew) or <c>External</c> (copy files another tool renews). Default Acme.</summary>
-    public CertManagerMode Mode { get; set; } = CertManagerMode.Acme;
+    /// <summary>
+    /// <c>Acme</c> (issue and renew), <c>External</c> (copy files another tool renews) or <c>None</c>. Unset: Acme,
+    /// except None when the directory is the default and every name is a special-use name (see <see cref="EffectiveMode"/>).
+    /// </summary>
+    public CertManagerMode? Mode { get; set; }
 
     /// <summary>The ACME directory URL. Default Let's Encrypt production.</summary>
     public string DirectoryUrl { get; set; } = LetsEncryptProduction;
@@ -100,6 +106,22 @@ public sealed class CertManagerOptions
 
     /// <summary>DNS-01 through RFC 2136 dynamic updates.</summary>
     public Dns01Options Dns01 { get; set; } = new();
+
+    /// <summary>
+    /// The mode in force. Unset means Acme, except that with the default (public) directory and only names
+    /// under special-use TLDs (RFC 6761 §6.2-6.5, RFC 2606: test, example, invalid, localhost) it means None: no
+    /// public CA issues for those names, so asking one would only fail, and would send the request off the
+    /// machine from a development setup.
+    /// </summary>
+    public CertManagerMode EffectiveMode(string hostname) =>
+        Mode ?? (DirectoryUrl == LetsEncryptProduction && EffectiveNames(hostname).All(IsSpecialUseName) ? CertManagerMode.None : CertManagerMode.Acme);
+
+    /// <summary>True for names under test, example, invalid or localhost (RFC 6761, RFC 2606).</summary>
+    public static bool IsSpecialUseName(string name)
+    {
+        string tld = name.TrimEnd('.')[(name.TrimEnd('.').LastIndexOf('.') + 1)..].ToLowerInvariant();
+        return tld is "test" or "example" or "invalid" or "localhost";
+    }
 
     /// <summary>The names, or the host name when none are configured.</summary>
     public IReadOnlyList<string> EffectiveNames(string hostname) =>

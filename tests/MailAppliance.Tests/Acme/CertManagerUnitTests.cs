@@ -78,6 +78,18 @@ public sealed class CertManagerUnitTests : IDisposable
     }
 
     [Fact]
+    public void WithoutAMode_SpecialUseNamesAreNotSentToThePublicCa()
+    {
+        // The development config: mail.example.test, no CertManager settings. No public CA issues for .test (RFC 6761).
+        Assert.Equal(CertManagerMode.None, new CertManagerOptions().EffectiveMode("mail.example.test"));
+        Assert.Equal(CertManagerMode.Acme, new CertManagerOptions().EffectiveMode("mail.example.com"));
+        Assert.Equal(CertManagerMode.Acme, new CertManagerOptions { Names = ["mail.example.test", "mail.example.com"] }.EffectiveMode("x"));
+        Assert.Equal(CertManagerMode.Acme, new CertManagerOptions { DirectoryUrl = "https://127.0.0.1:14000/dir" }.EffectiveMode("mail.example.test"));
+        Assert.Equal(CertManagerMode.Acme, new CertManagerOptions { Mode = CertManagerMode.Acme }.EffectiveMode("mail.example.test"));
+        Assert.Equal(CertManagerMode.External, new CertManagerOptions { Mode = CertManagerMode.External }.EffectiveMode("mail.example.com"));
+    }
+
+    [Fact]
     public void Dns01Settings_ParseServerKeyAndZone()
     {
         var settings = new Dns01Options { Server = "127.0.0.1", Zone = "example.test", TsigKeyName = "k", TsigSecret = Convert.ToBase64String(new byte[32]) }.ToSettings();
