@@ -11,6 +11,16 @@ namespace MailAppliance.Arc;
 /// validation status as cv=. The message is never re-serialized: the output is three fields to prepend to the
 /// exact octets that were sealed.
 /// </summary>
+/// <example>
+/// Forwarding a message received on port 25 (validate on arrival, before anything changes it):
+/// <code>
+/// var verifier = new ArcVerifier(new DnsDkimKeyLocator(dns));
+/// var arc = await verifier.VerifyMessageAsync(message, ct);           // arc= for our Authentication-Results
+/// var key = ArcSealer.PreferredKey(keyring.For(forwardingDomain));     // null: the domain has no key, do not seal
+/// var set = new ArcSealer(key!).SealMessage(message, hostName, "spf=pass smtp.mailfrom=...; dkim=pass header.d=...", arc);
+/// byte[] outgoing = set.Sealed ? [.. set.Fields, .. message] : message;
+/// </code>
+/// </example>
 public sealed class ArcSealer
 {
     private readonly TimeProvider timeProvider;

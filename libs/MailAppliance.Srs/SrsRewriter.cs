@@ -11,6 +11,13 @@ namespace MailAppliance.Srs;
 /// forwarder: a bounce goes back to that forwarder's SRS0 address, which only it can check.</item>
 /// </list>
 /// </summary>
+/// <example>
+/// <code>
+/// var srs = new SrsRewriter(SrsSecrets.LoadOrCreate(SrsSecrets.PathIn(stateDirectory, options)), options);
+/// string mailFrom = srs.Forward(envelope.Sender, forwardingDomain).Address;   // MAIL FROM of the forwarded copy
+/// var bounce = srs.Reverse(rcptTo);   // on port 25: Ok -> deliver to bounce.Address; Forged/Expired -> 550 5.1.1
+/// </code>
+/// </example>
 public sealed class SrsRewriter
 {
     /// <summary>The longest address written (postsrsd's bound); longer results leave the sender as it is.</summary>
