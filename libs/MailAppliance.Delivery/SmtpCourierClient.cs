@@ -55,6 +55,15 @@ public sealed class SmtpCourierOptions
     /// </summary>
     public X509Certificate2Collection? TrustedRoots { get; init; }
 
+    /// <summary>Keep connections open after a transaction and reuse them for the next message to the same server address. Default true.</summary>
+    public bool ReuseConnections { get; init; } = true;
+
+    /// <summary>How long an unused open connection is kept. Default 5 s (servers close idle sessions, RFC 5321 §4.5.3.2.7).</summary>
+    public TimeSpan IdleConnectionTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Messages sent over one connection before it is closed. Default 100.</summary>
+    public int MaxMessagesPerConnection { get; init; } = 100;
+
     /// <summary>Use BDAT when CHUNKING is offered (RFC 3030). Default true.</summary>
     public bool UseChunking { get; init; } = true;
 
@@ -76,8 +85,12 @@ public enum TlsRequirement
 /// Delivers one message to one server address for recipients of one domain, and says per recipient what
 /// happened (DESIGN.md §3 "Courier result"). It never retries: the queue owns retries.
 /// </summary>
-public class SmtpCourierClient
+public class SmtpCourierClient : IAsyncDisposable
 {
+    // Open connections waiting for their next message, per server address and TLS requirement (RFC 5321 §4.1.1.5:
+    // RSET makes an open session ready for a new transaction).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Host, IPAddress Address, TlsRequirement Tls), System.Collections.Concurrent.ConcurrentQueue<Session>> _idle = new();
+    private int _disposed;
     private const int MaxReplyLine = 4096;
     private const int MaxReplyLines = 200;
     private readonly SmtpCourierOptions _options;
@@ -144,15 +157,125 @@ public class SmtpCourierClient
         ArgumentNullException.ThrowIfNull(envelope);
         ArgumentNullException.ThrowIfNull(recipients);
         ArgumentNullException.ThrowIfNull(content);
-        var session = new Session(this, _options, host, address, envelope, recipients, content, size, tls);
-        try
+        var key = (host.ToLowerInvariant(), address, tls);
+        long start = content.CanSeek ? content.Position : 0;
+        while (_options.ReuseConnections && TakeIdle(key) is { } reused)
         {
-            return await session.RunAsync(cancellationToken);
+            if (!await reused.ResetAsync(cancellationToken))
+            {
+                reused.Dispose(); // the server closed it meanwhile: try another, or a new connection
+                continue;
+            }
+
+            var again = await reused.RunAsync(envelope, recipients, content, size, fresh: false, cancellationToken);
+            if (!again.ConnectionFailed || !content.CanSeek)
+            {
+                await KeepOrCloseAsync(key, reused, cancellationToken);
+                return again;
+            }
+
+            // Lost before the server decided anything: the stale connection is dropped and a fresh one tried.
+            reused.Dispose();
+            content.Position = start;
         }
-        finally
+
+        var session = new Session(this, _options, host, address, tls);
+        var result = await session.RunAsync(envelope, recipients, content, size, fresh: true, cancellationToken);
+        await KeepOrCloseAsync(key, session, cancellationToken);
+        return result;
+    }
+
+    private Session? TakeIdle((string, IPAddress, TlsRequirement) key)
+    {
+        if (!_idle.TryGetValue(key, out var queue))
         {
-            session.Dispose();
+            return null;
         }
+
+        while (queue.TryDequeue(out var session))
+        {
+            if (session.IdleSince + _options.IdleConnectionTimeout > DateTime.UtcNow)
+            {
+                return session;
+            }
+
+            _ = session.CloseAsync(); // idle too long: the server may be about to close it
+        }
+
+        return null;
+    }
+
+    private async Task KeepOrCloseAsync((string, IPAddress, TlsRequirement) key, Session session, CancellationToken cancellationToken)
+    {
+        if (_options.ReuseConnections && session.Reusable && session.Transactions < _options.MaxMessagesPerConnection && Volatile.Read(ref _disposed) == 0)
+        {
+            session.IdleSince = DateTime.UtcNow;
+            _idle.GetOrAdd(key, _ => new()).Enqueue(session);
+            ScheduleSweep();
+            return;
+        }
+
+        await session.CloseAsync(cancellationToken);
+    }
+
+    private int _sweepScheduled;
+
+    /// <summary>Closes (with QUIT) connections that stayed idle too long, so servers are not left waiting.</summary>
+    private void ScheduleSweep()
+    {
+        if (Interlocked.Exchange(ref _sweepScheduled, 1) == 1)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            while (true)
+            {
+                await Task.Delay(_options.IdleConnectionTimeout);
+                bool any = false;
+                foreach (var queue in _idle.Values)
+                {
+                    int count = queue.Count;
+                    for (int i = 0; i < count && queue.TryDequeue(out var session); i++)
+                    {
+                        if (session.IdleSince + _options.IdleConnectionTimeout > DateTime.UtcNow && Volatile.Read(ref _disposed) == 0)
+                        {
+                            queue.Enqueue(session);
+                            any = true;
+                        }
+                        else
+                        {
+                            await session.CloseAsync();
+                        }
+                    }
+                }
+
+                if (!any)
+                {
+                    Volatile.Write(ref _sweepScheduled, 0);
+                    if (_idle.Values.All(q => q.IsEmpty) || Interlocked.Exchange(ref _sweepScheduled, 1) == 1)
+                    {
+                        return;
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>Closes every idle connection with QUIT.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        Interlocked.Exchange(ref _disposed, 1);
+        foreach (var queue in _idle.Values)
+        {
+            while (queue.TryDequeue(out var session))
+            {
+                await session.CloseAsync();
+            }
+        }
+
+        GC.SuppressFinalize(this);
     }
 
     /// <summary>Hook: validates the server certificate; the default records errors and accepts unless required.</summary>
@@ -162,10 +285,15 @@ public class SmtpCourierClient
     private SslPolicyErrors WithTrustedRoots(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) =>
         TrustedRootValidation.Validate(certificate, chain, errors, _options.TrustedRoots);
 
-    private sealed class Session(SmtpCourierClient owner, SmtpCourierOptions options, string host, IPAddress address, Envelope envelope,
-        IReadOnlyList<EnvelopeRecipient> recipients, Stream content, long size, TlsRequirement requirement) : IDisposable
+    private sealed class Session(SmtpCourierClient owner, SmtpCourierOptions options, string host, IPAddress address, TlsRequirement requirement) : IDisposable
     {
-        private readonly RecipientResult?[] _results = new RecipientResult?[recipients.Count];
+        private Envelope envelope = null!;
+        private IReadOnlyList<EnvelopeRecipient> recipients = [];
+        private Stream content = Stream.Null;
+        private long size;
+        private RecipientResult?[] _results = [];
+        private bool _open;
+        private bool _closed;
         private Socket? _socket;
         private Stream? _stream;
         private readonly byte[] _readBuffer = new byte[8192];
@@ -177,21 +305,74 @@ public class SmtpCourierClient
         private bool _chunking;
         private bool _decidedAny;
 
+        /// <summary>Open, greeted, and the last transaction ended with the server in a known state.</summary>
+        public bool Reusable => _open && !_closed;
+
+        /// <summary>Transactions run over this connection.</summary>
+        public int Transactions { get; private set; }
+
+        /// <summary>When the connection went back to the idle pool.</summary>
+        public DateTime IdleSince { get; set; }
+
         public void Dispose()
         {
+            _closed = true;
             _stream?.Dispose();
             _socket?.Dispose();
         }
 
-        public async Task<CourierResult> RunAsync(CancellationToken cancellationToken)
+        /// <summary>QUIT (best effort) and close.</summary>
+        public async Task CloseAsync(CancellationToken cancellationToken = default)
+        {
+            if (_open && !_closed)
+            {
+                await QuitAsync(cancellationToken);
+            }
+
+            Dispose();
+        }
+
+        /// <summary>RSET before reusing the connection (RFC 5321 §4.1.1.5); false when it is no longer usable.</summary>
+        public async Task<bool> ResetAsync(CancellationToken cancellationToken)
         {
             try
             {
-                await TransactAsync(cancellationToken);
+                return (await CommandAsync("RSET", TimeSpan.FromSeconds(30), cancellationToken)).Code == 250;
+            }
+            catch (Exception e) when (e is IOException or SocketException or FormatException or ObjectDisposedException
+                                          || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                return false;
+            }
+        }
+
+        public async Task<CourierResult> RunAsync(Envelope envelope, IReadOnlyList<EnvelopeRecipient> recipients, Stream content, long size, bool fresh,
+            CancellationToken cancellationToken)
+        {
+            this.envelope = envelope;
+            this.recipients = recipients;
+            this.content = content;
+            this.size = size;
+            _results = new RecipientResult?[recipients.Count];
+            _decidedAny = false;
+            _chunking = false;
+            Transactions++;
+            try
+            {
+                if (fresh)
+                {
+                    await OpenAsync(cancellationToken);
+                }
+
+                if (!_closed)
+                {
+                    await TransactAsync(cancellationToken);
+                }
             }
             catch (Exception e) when (e is IOException or SocketException or TimeoutException or FormatException or System.Security.Authentication.AuthenticationException
                                           || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
+                _closed = true;
                 string what = e is OperationCanceledException or TimeoutException ? "timeout" : e.Message;
                 FailUndecided(DeliveryStatus.TemporaryFailure, null, $"connection to {host} [{address}] failed: {what}");
             }
@@ -208,7 +389,8 @@ public class SmtpCourierClient
             };
         }
 
-        private async Task TransactAsync(CancellationToken cancellationToken)
+        /// <summary>Connects, reads the greeting, says EHLO, starts TLS; on failure the results say why and the session is closed.</summary>
+        private async Task OpenAsync(CancellationToken cancellationToken)
         {
             await ConnectAsync(cancellationToken);
             var greeting = await ReadReplyAsync(options.GreetingTimeout, cancellationToken);
@@ -252,6 +434,12 @@ public class SmtpCourierClient
                 return;
             }
 
+            _open = true;
+        }
+
+        /// <summary>One mail transaction on the open session (RFC 5321 §3.3): MAIL, RCPT, DATA or BDAT.</summary>
+        private async Task TransactAsync(CancellationToken cancellationToken)
+        {
             bool utf8 = NeedsSmtpUtf8(envelope, recipients);
             if (utf8 && !_extensions.Contains("SMTPUTF8"))
             {
@@ -415,7 +603,8 @@ public class SmtpCourierClient
                 FailAccepted(accepted, final, _chunking ? "BDAT" : "end of data");
             }
 
-            await QuitAsync(cancellationToken);
+            // The transaction is over and the session is in its initial state again (RFC 5321 §4.1.1.4): the
+            // connection stays open for the next message; the client closes it with QUIT when it is not reused.
         }
 
         private async Task<SmtpReply> SendChunksAsync(CancellationToken cancellationToken)
@@ -538,11 +727,12 @@ public class SmtpCourierClient
         private async Task QuitAsync(CancellationToken cancellationToken)
         {
             // RFC 5321 §4.1.1.10: QUIT; the reply does not change any result, so errors here are ignored.
+            _closed = true;
             try
             {
                 await CommandAsync("QUIT", TimeSpan.FromSeconds(10), cancellationToken);
             }
-            catch (Exception e) when (e is IOException or SocketException or FormatException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (e is IOException or SocketException or FormatException or ObjectDisposedException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
             }
         }

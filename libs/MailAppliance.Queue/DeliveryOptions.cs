@@ -58,6 +58,15 @@ public sealed class DeliveryOptions
     /// <summary>Send with BDAT when the server offers CHUNKING (RFC 3030). Default true.</summary>
     public bool UseChunking { get; set; } = true;
 
+    /// <summary>Keep connections open and reuse them for more messages to the same server. Default true.</summary>
+    public bool ReuseConnections { get; set; } = true;
+
+    /// <summary>How long an unused connection stays open for reuse. Default 5 s.</summary>
+    public TimeSpan IdleConnectionTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Messages over one connection before it is closed. Default 100.</summary>
+    public int MaxMessagesPerConnection { get; set; } = 100;
+
     /// <summary>Look up and apply MTA-STS policies of destinations (RFC 8461). Default true.</summary>
     public bool MtaSts { get; set; } = true;
 

@@ -126,6 +126,9 @@ public static class RelayExtensions
             DataTerminationTimeout = delivery.DataTerminationTimeout,
             UseChunking = delivery.UseChunking,
             TrustedRoots = roots,
+            ReuseConnections = delivery.ReuseConnections,
+            IdleConnectionTimeout = delivery.IdleConnectionTimeout,
+            MaxMessagesPerConnection = delivery.MaxMessagesPerConnection,
         });
         var mx = new MxResolver(dns, new AddressFamilyOptions
         {

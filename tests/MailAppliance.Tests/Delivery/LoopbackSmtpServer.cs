@@ -39,6 +39,9 @@ internal sealed class LoopbackSmtpServer : IDisposable
 
     public List<byte[]> Messages { get; } = [];
 
+    /// <summary>Connections accepted so far.</summary>
+    public int Connections { get; private set; }
+
     /// <summary>Lines arrived together in one read before the server replied (PIPELINING seen).</summary>
     public bool SawPipelinedCommands { get; private set; }
 
@@ -69,6 +72,7 @@ internal sealed class LoopbackSmtpServer : IDisposable
                 return;
             }
 
+            Connections++;
             using (client)
             {
                 try
@@ -170,6 +174,9 @@ internal sealed class LoopbackSmtpServer : IDisposable
                     break;
                 case "STARTTLS":
                     await Send("454 4.7.0 not here");
+                    break;
+                case "RSET":
+                    await Send("250 2.0.0 reset");
                     break;
                 case "QUIT":
                     await Send("221 2.0.0 bye");

@@ -30,15 +30,52 @@ public sealed class SmtpCourierClientTests
     public async Task DataIsDotStuffedAndArrivesByteExact()
     {
         using var server = new LoopbackSmtpServer("SIZE 1000000", "8BITMIME");
-        var result = await Deliver(server, Envelope("a@dest.test"));
+        var client = new SmtpCourierClient(new SmtpCourierOptions { HeloName = "relay.src.test", Port = server.Port });
+        var envelope = Envelope("a@dest.test");
+        var result = await client.DeliverAsync("localhost", IPAddress.Loopback, envelope, envelope.Recipients, new MemoryStream(Content));
 
         Assert.True(result.AllDelivered, string.Join("; ", result.Recipients));
         Assert.False(result.UsedChunking);
         Assert.Equal(Content, Assert.Single(server.Messages));
         Assert.Contains($"MAIL FROM:<sender@src.test> SIZE={Content.Length} BODY=8BITMIME", server.Commands);
         Assert.Contains("RCPT TO:<a@dest.test>", server.Commands); // no DSN offered: no NOTIFY/ORCPT
-        Assert.Equal("QUIT", server.Commands[^1]);
         Assert.Equal("250 2.0.0 queued", result.Recipients[0].Reply!.ToString());
+        Assert.DoesNotContain("QUIT", server.Commands); // kept open for the next message
+        await client.DisposeAsync();
+        Assert.Equal("QUIT", server.Commands[^1]);
+    }
+
+    [Fact]
+    public async Task Messages_to_the_same_server_share_one_connection_with_rset_between()
+    {
+        using var server = new LoopbackSmtpServer("PIPELINING");
+        await using var client = new SmtpCourierClient(new SmtpCourierOptions { HeloName = "relay.src.test", Port = server.Port });
+        for (int i = 0; i < 3; i++)
+        {
+            var envelope = Envelope($"r{i}@dest.test");
+            var result = await client.DeliverAsync("localhost", IPAddress.Loopback, envelope, envelope.Recipients, new MemoryStream(Content));
+            Assert.True(result.AllDelivered, string.Join("; ", result.Recipients));
+        }
+
+        Assert.Equal(1, server.Connections);
+        Assert.Equal(3, server.Messages.Count);
+        Assert.Equal(2, server.Commands.Count(c => c == "RSET"));
+        Assert.Equal(1, server.Commands.Count(c => c.StartsWith("EHLO", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Without_reuse_every_message_gets_its_own_connection_closed_with_quit()
+    {
+        using var server = new LoopbackSmtpServer();
+        await using var client = new SmtpCourierClient(new SmtpCourierOptions { HeloName = "relay.src.test", Port = server.Port, ReuseConnections = false });
+        for (int i = 0; i < 2; i++)
+        {
+            var envelope = Envelope($"r{i}@dest.test");
+            Assert.True((await client.DeliverAsync("localhost", IPAddress.Loopback, envelope, envelope.Recipients, new MemoryStream(Content))).AllDelivered);
+        }
+
+        Assert.Equal(2, server.Connections);
+        Assert.Equal(2, server.Commands.Count(c => c == "QUIT"));
     }
 
     [Fact]
