@@ -10,6 +10,8 @@ ICommandGroup[] groups =
     new DkimCommands(),
     new DnsCommands(),
     new CertCommands(),
+    new InitCommand(),
+    new ConfigCheckCommands(),
 ];
 
 return await new CommandRouter(groups).RunAsync(args, CommandConsole.System);
