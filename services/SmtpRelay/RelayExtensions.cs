@@ -31,6 +31,14 @@ public static class RelayExtensions
         configuration.GetSection(SmtpServerOptions.Section).Bind(smtp);
         var spool = configuration.GetSection(SpoolOptions.Section).Get<SpoolOptions>() ?? new SpoolOptions();
         var policy = configuration.GetSection(RelayPolicyOptions.Section).Get<RelayPolicyOptions>() ?? new RelayPolicyOptions();
+        try
+        {
+            RelayPolicy.ParseNetworks(policy.TrustedNetworks);
+        }
+        catch (FormatException e)
+        {
+            throw new StartupException(e.Message, e);
+        }
 
         builder.Services.AddSingleton(relay);
         builder.Services.AddSingleton(smtp);

@@ -16,6 +16,12 @@ public interface ISmtpPolicy
     /// <summary>Judges RCPT TO.</summary>
     SmtpReply? CheckRecipient(SessionInfo session, EmailAddress sender, EmailAddress recipient);
 
+    /// <summary>
+    /// True when the client's address is trusted like an authenticated submission (local applications): it may
+    /// relay and its mail is DKIM-signed. Default: nobody.
+    /// </summary>
+    bool IsTrustedClient(SessionInfo session) => false;
+
     /// <summary>Checks a password; expensive by design (a slow hash), so it is asynchronous.</summary>
     ValueTask<bool> AuthenticateAsync(EmailAddress account, string password, CancellationToken cancellationToken = default);
 }

@@ -21,7 +21,25 @@ public sealed class RelayPolicy : ISmtpPolicy
     {
         _domains = domains;
         _options = options;
+        _trusted = ParseNetworks(options.TrustedNetworks);
     }
+
+    private readonly System.Net.IPNetwork[] _trusted;
+
+    /// <inheritdoc />
+    public bool IsTrustedClient(SessionInfo session)
+    {
+        var address = session.Remote.Address.IsIPv4MappedToIPv6 ? session.Remote.Address.MapToIPv4() : session.Remote.Address;
+        return Array.Exists(_trusted, network => network.Contains(address));
+    }
+
+    /// <summary>Parses <see cref="RelayPolicyOptions.TrustedNetworks"/>.</summary>
+    /// <exception cref="FormatException">An entry is not a CIDR network.</exception>
+    public static System.Net.IPNetwork[] ParseNetworks(string text) =>
+        [.. text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(entry =>
+            System.Net.IPNetwork.TryParse(entry.Contains('/', StringComparison.Ordinal) ? entry : entry + (entry.Contains(':', StringComparison.Ordinal) ? "/128" : "/32"), out var network)
+                ? network
+                : throw new FormatException($"Policy:TrustedNetworks: '{entry}' is not a network (write e.g. 127.0.0.1/32 or ::1/128)"))];
 
     /// <inheritdoc />
     public SmtpReply? CheckSender(SessionInfo session, EmailAddress sender)
@@ -40,7 +58,7 @@ public sealed class RelayPolicy : ISmtpPolicy
     {
         return _domains().Classify(recipient) switch
         {
-            RecipientKind.NotLocal => session.AuthenticatedAs is null ? SmtpReplies.RelayDenied : null,
+            RecipientKind.NotLocal => session.AuthenticatedAs is null && !IsTrustedClient(session) ? SmtpReplies.RelayDenied : null,
             RecipientKind.Unknown => SmtpReplies.UnknownUser,
             _ => null,
         };

@@ -27,4 +27,11 @@ public sealed class RelayPolicyOptions
     /// (environment: <c>Policy__ExtraSenderDomains__alice@example.com</c>).
     /// </summary>
     public Dictionary<string, string> ExtraSenderDomains { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Client networks trusted like authenticated submissions, comma-separated CIDRs (e.g. <c>127.0.0.1/32, ::1/128</c>
+    /// for applications on this host, like Postfix's mynetworks): they may relay without AUTH and their mail is
+    /// DKIM-signed. Default empty: nobody. Never put a public network here: it makes an open relay for it.
+    /// </summary>
+    public string TrustedNetworks { get; set; } = "";
 }

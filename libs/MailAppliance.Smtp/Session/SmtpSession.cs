@@ -525,7 +525,7 @@ internal sealed class SmtpSession
         try
         {
             byte[] prefix = BuildPrefix(transaction, writer.Id, sink.Headers);
-            if (_info.AuthenticatedAs is not null && _engine.Signer is not null)
+            if ((_info.AuthenticatedAs is not null || _engine.Policy.IsTrustedClient(_info)) && _engine.Signer is not null)
             {
                 // Sign what will be delivered: the fields prepended here, then the content as received.
                 await using var content = writer.OpenContent();

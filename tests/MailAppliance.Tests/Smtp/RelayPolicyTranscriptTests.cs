@@ -1,3 +1,4 @@
+using MailAppliance.Smtp.Policy;
 using MailAppliance.Tests.Smtp.Harness;
 
 namespace MailAppliance.Tests.Smtp;
@@ -31,6 +32,33 @@ public class RelayPolicyTranscriptTests
             C: RCPT TO:<user@example.test>
             S: 250 2.1.5
             """);
+    }
+
+    [Fact]
+    public async Task A_client_in_the_trusted_networks_may_relay_without_auth_and_others_may_not()
+    {
+        await using (var trusted = SmtpTestServer.Start(policy: new RelayPolicyOptions { TrustedNetworks = "10.0.0.0/8, 127.0.0.1" }))
+        {
+            await trusted.RunAndCloseAsync(Greeted + """
+
+                C: RCPT TO:<friend@outside.test>
+                S: 250 2.1.5
+                """);
+        }
+
+        await using var other = SmtpTestServer.Start(policy: new RelayPolicyOptions { TrustedNetworks = "10.0.0.0/8, ::2" });
+        await other.RunAndCloseAsync(Greeted + """
+
+            C: RCPT TO:<friend@outside.test>
+            S: 554 5.7.1
+            """);
+    }
+
+    [Fact]
+    public void A_trusted_network_that_does_not_parse_is_a_clear_error()
+    {
+        var e = Assert.Throws<FormatException>(() => MailAppliance.Smtp.Policy.RelayPolicy.ParseNetworks("127.0.0.1/32, everyone"));
+        Assert.Contains("'everyone'", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
