@@ -12,6 +12,7 @@ ICommandGroup[] groups =
     new CertCommands(),
     new InitCommand(),
     new ConfigCheckCommands(),
+    new SendCommand(),
 ];
 
 return await new CommandRouter(groups).RunAsync(args, CommandConsole.System);

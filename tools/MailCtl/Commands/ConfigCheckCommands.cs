@@ -292,7 +292,7 @@ public sealed class ConfigCheckCommands : CommandGroup
     private static string FirstSentence(string message)
     {
         // System.Text.Json appends "Path: $ | LineNumber: 3 | BytePositionInLine: 9."; the line is printed already.
-        int cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        int cut = message.IndexOf(" Path:", StringComparison.Ordinal) is > 0 and int path ? path : message.IndexOf(" LineNumber:", StringComparison.Ordinal);
         return (cut > 0 ? message[..cut] : message).TrimEnd();
     }
 }
