@@ -256,7 +256,7 @@ public sealed partial class DurabilityTests(ITestOutputHelper output)
         using var response = await relay.Admin.GetAsync("admin/queue");
         response.EnsureSuccessStatusCode();
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return json.RootElement.EnumerateArray().Select(e => e.GetProperty("id").GetString()!).ToHashSet();
+        return json.RootElement.EnumerateArray().Select(e => e.GetProperty("envelope").GetProperty("id").GetString()!).ToHashSet();
     }
 
     /// <summary>What was sent: every attempt with its recipient, and the queue id of every acknowledged one.</summary>
