@@ -13,6 +13,7 @@ ICommandGroup[] groups =
     new InitCommand(),
     new ConfigCheckCommands(),
     new SendCommand(),
+    new StatusCommand(),
 ];
 
 return await new CommandRouter(groups).RunAsync(args, CommandConsole.System);
