@@ -197,39 +197,9 @@ public sealed class ArcVerifier
         return (key.Verify(signature.Algorithm, headerHash, signature.SignatureData, "message"), key.Temporary);
     }
 
-    private static async Task<Dictionary<(DkimCanonicalizationAlgorithm, long?), DkimBodyHasher>> HashBodiesAsync(
-        IEnumerable<ArcMessageSignature> signatures, ReadOnlyMemory<byte> bodyStart, Stream? bodyRest, CancellationToken cancellationToken)
-    {
-        var hashers = new Dictionary<(DkimCanonicalizationAlgorithm, long?), DkimBodyHasher>();
-        foreach (var signature in signatures)
-        {
-            var key = BodyKey(signature);
-            if (!hashers.ContainsKey(key))
-            {
-                hashers[key] = new DkimBodyHasher(key.Item1, key.Item2);
-            }
-        }
-
-        foreach (var hasher in hashers.Values)
-        {
-            hasher.Append(bodyStart.Span);
-        }
-
-        if (bodyRest is not null)
-        {
-            byte[] chunk = new byte[64 * 1024];
-            int read;
-            while ((read = await bodyRest.ReadAsync(chunk, cancellationToken)) > 0)
-            {
-                foreach (var hasher in hashers.Values)
-                {
-                    hasher.Append(chunk.AsSpan(0, read));
-                }
-            }
-        }
-
-        return hashers;
-    }
+    private static Task<Dictionary<(DkimCanonicalizationAlgorithm, long?), DkimBodyHasher>> HashBodiesAsync(
+        IEnumerable<ArcMessageSignature> signatures, ReadOnlyMemory<byte> bodyStart, Stream? bodyRest, CancellationToken cancellationToken) =>
+        DkimBodyHasher.HashAllAsync(signatures.Select(BodyKey), bodyStart, bodyRest, cancellationToken);
 
     private static (DkimCanonicalizationAlgorithm, long?) BodyKey(ArcMessageSignature signature) =>
         (signature.Canonicalization.Body, signature.BodyLength);

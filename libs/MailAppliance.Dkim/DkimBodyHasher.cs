@@ -88,4 +88,41 @@ public sealed class DkimBodyHasher : IDisposable
 
         hash.AppendData(canonical);
     }
+
+    /// <summary>
+    /// Hashes one body for several signatures at once: one hasher per (body canonicalization, l=) pair, the body read
+    /// once for all of them (DKIM-Signature and ARC-Message-Signature alike).
+    /// </summary>
+    internal static async Task<Dictionary<(DkimCanonicalizationAlgorithm, long?), DkimBodyHasher>> HashAllAsync(
+        IEnumerable<(DkimCanonicalizationAlgorithm, long?)> keys, ReadOnlyMemory<byte> bodyStart, Stream? bodyRest, CancellationToken cancellationToken)
+    {
+        var hashers = new Dictionary<(DkimCanonicalizationAlgorithm, long?), DkimBodyHasher>();
+        foreach (var key in keys)
+        {
+            if (!hashers.ContainsKey(key))
+            {
+                hashers[key] = new DkimBodyHasher(key.Item1, key.Item2);
+            }
+        }
+
+        foreach (var hasher in hashers.Values)
+        {
+            hasher.Append(bodyStart.Span);
+        }
+
+        if (bodyRest is not null)
+        {
+            byte[] chunk = new byte[64 * 1024];
+            int read;
+            while ((read = await bodyRest.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                foreach (var hasher in hashers.Values)
+                {
+                    hasher.Append(chunk.AsSpan(0, read));
+                }
+            }
+        }
+
+        return hashers;
+    }
 }
