@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -141,6 +142,71 @@ public sealed partial class MailCtlFirstDayTests
         var down = await MailCtlAsync(relay, ["status"]);
         Assert.Equal(1, down.ExitCode);
         Assert.Contains("relay: down", down.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Status_shows_a_running_DnsVerifier_up_with_its_last_checks()
+    {
+        await using var relay = await InitializedRelayAsync();
+        var init = await MailCtlAsync(relay, ["init", Domain, "--hostname", HostName, "--ip", PublicAddress]);
+        Assert.True(init.ExitCode == 0, init.ToString());
+        await relay.StartAsync();
+
+        int port = ClosedPort();
+        relay.Setup.Settings["DnsVerifier__Urls"] = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+
+        // Interval 0: DnsVerifier runs no check until asked, so /checks answers "not-run".
+        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string argument in (string[])[Repo.Program("services/DnsVerifier", "DnsVerifier"), "--config", relay.Config, "--state", relay.State])
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach (string key in info.Environment.Keys.Where(k => k.StartsWith("OTEL_", StringComparison.Ordinal) || k.StartsWith("ASPNETCORE_", StringComparison.Ordinal)).ToArray())
+        {
+            info.Environment.Remove(key);
+        }
+
+        foreach (var (key, value) in relay.Setup.Settings)
+        {
+            info.Environment[key] = value;
+        }
+
+        info.Environment["DnsVerifier__Interval"] = "00:00:00";
+        using var verifier = Process.Start(info)!;
+        verifier.OutputDataReceived += (_, _) => { };
+        verifier.ErrorDataReceived += (_, _) => { };
+        verifier.BeginOutputReadLine();
+        verifier.BeginErrorReadLine();
+        try
+        {
+            MailCtlResult status;
+            var deadline = Stopwatch.StartNew();
+            do
+            {
+                status = await MailCtlAsync(relay, ["status"]);
+                if (status.StdOut.Contains("dnsverifier: up", StringComparison.Ordinal) || verifier.HasExited)
+                {
+                    break;
+                }
+
+                await Task.Delay(300);
+            }
+            while (deadline.Elapsed < TimeSpan.FromSeconds(30));
+
+            Assert.True(status.ExitCode == 0, status.ToString());
+            Assert.Contains($"dnsverifier: up (http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)})", status.StdOut, StringComparison.Ordinal);
+            Assert.Contains("last dns checks: none has run yet", status.StdOut, StringComparison.Ordinal);
+            Assert.Contains("certmanager: down", status.StdOut, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!verifier.HasExited)
+            {
+                verifier.Kill();
+                await verifier.WaitForExitAsync();
+            }
+        }
     }
 
     [Fact]
