@@ -13,7 +13,7 @@ public sealed class ConfigurationDocsTests
 {
     public static TheoryData<Type> OptionTypes() =>
         [typeof(SmtpServerOptions), typeof(ListenerOptions), typeof(RelayPolicyOptions), typeof(SpoolOptions), typeof(AddressNormalization), typeof(MailLogOptions), typeof(DnsOptions),
-         typeof(MailAppliance.Queue.QueueOptions), typeof(MailAppliance.Queue.DeliveryOptions), typeof(MailAppliance.Srs.SrsOptions)];
+         typeof(MailAppliance.Queue.QueueOptions), typeof(MailAppliance.Queue.DeliveryOptions), typeof(MailAppliance.Srs.SrsOptions), typeof(MailAppliance.Inbound.InboundOptions)];
 
     [Theory]
     [MemberData(nameof(OptionTypes))]
