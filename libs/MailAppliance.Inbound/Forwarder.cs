@@ -65,51 +65,109 @@ public sealed class Forwarder
     public ForwardPreparation Prepare(string sender, string ourDomain, string recipient, ReadOnlyMemory<byte> message,
                                       ArcValidationResult arc, string authenticationResults, IEnumerable<DkimSigningKey> keys)
     {
+        var plan = Plan(sender, ourDomain, recipient, arc, authenticationResults, keys);
+        ArcSealResult? set = null;
+        string? problem = null;
+        if (plan.Key is not null)
+        {
+            try
+            {
+                // The set seals what goes out below it: the marker and the message (RFC 8617 §5.1, AMS over the message as sent).
+                set = new ArcSealer(plan.Key, sealerOptions, timeProvider).SealMessage(
+                    (byte[])[.. plan.Marker, .. message.Span], AuthservId, authenticationResults, arc);
+            }
+            catch (DkimFormatException e)
+            {
+                problem = "the header section cannot be parsed: " + e.Message;
+            }
+        }
+
+        return Finish(plan, set, problem);
+    }
+
+    private sealed record ForwardPlan(SrsForwardResult Rewrite, string ForwardedFor, byte[] Marker, DkimSigningKey? Key, string OurDomain);
+
+    private ForwardPlan Plan(string sender, string ourDomain, string recipient, ArcValidationResult arc, string authenticationResults,
+                             IEnumerable<DkimSigningKey> keys)
+    {
         ArgumentNullException.ThrowIfNull(sender);
         ArgumentException.ThrowIfNullOrWhiteSpace(ourDomain);
         ArgumentException.ThrowIfNullOrWhiteSpace(recipient);
         ArgumentNullException.ThrowIfNull(arc);
         ArgumentNullException.ThrowIfNull(authenticationResults);
         ArgumentNullException.ThrowIfNull(keys);
-
-        var rewrite = srs.Forward(sender, ourDomain);
         string forwardedFor = $"{Options.ForwardedForHeader}: {recipient}\r\n";
-        byte[] marker = Encoding.UTF8.GetBytes(forwardedFor);
+        return new ForwardPlan(srs.Forward(sender, ourDomain), forwardedFor, Encoding.UTF8.GetBytes(forwardedFor), ArcSealer.PreferredKey(keys), ourDomain);
+    }
 
-        // The set seals what goes out below it: the marker and the message (RFC 8617 §5.1: AMS over the message as sent).
-        var key = ArcSealer.PreferredKey(keys);
-        ArcSealResult? set = null;
-        string? skipped;
-        if (key is null)
-        {
-            skipped = $"{ourDomain} has no DKIM key to seal with";
-        }
-        else
-        {
-            try
-            {
-                set = new ArcSealer(key, sealerOptions, timeProvider).SealMessage(
-                    (byte[])[.. marker, .. message.Span], AuthservId, authenticationResults, arc);
-                skipped = set.SkippedReason;
-            }
-            catch (DkimFormatException e)
-            {
-                skipped = "the header section cannot be parsed: " + e.Message;
-            }
-        }
-
+    private static ForwardPreparation Finish(ForwardPlan plan, ArcSealResult? set, string? problem)
+    {
         byte[] arcFields = set is { Sealed: true } ? set.Fields : [];
+        string? skipped = arcFields.Length > 0 ? null
+            : plan.Key is null ? $"{plan.OurDomain} has no DKIM key to seal with"
+            : problem ?? set?.SkippedReason;
         InboundTelemetry.Count(InboundTelemetry.Forwards, arcFields.Length > 0 ? "sealed" : "unsealed");
         return new ForwardPreparation
         {
-            EnvelopeSender = rewrite.Address,
-            SenderRewrite = rewrite.Status,
+            EnvelopeSender = plan.Rewrite.Address,
+            SenderRewrite = plan.Rewrite.Status,
             ArcFields = arcFields,
             ArcInstance = arcFields.Length > 0 ? set!.Instance : 0,
-            ArcSkippedReason = arcFields.Length > 0 ? null : skipped,
-            ForwardedForField = forwardedFor,
-            FieldsToPrepend = [.. arcFields, .. marker],
+            ArcSkippedReason = skipped,
+            ForwardedForField = plan.ForwardedFor,
+            FieldsToPrepend = [.. arcFields, .. plan.Marker],
         };
+    }
+
+    /// <summary>
+    /// <see cref="Prepare(string, string, string, ReadOnlyMemory{byte}, ArcValidationResult, string, IEnumerable{DkimSigningKey})"/>
+    /// for a message in a seekable stream (the spool file), read from its current position; the body is hashed as it
+    /// is read, never held in memory. The stream is left at an unspecified position.
+    /// </summary>
+    /// <exception cref="ArgumentException">The stream cannot seek.</exception>
+    /// <exception cref="DkimFormatException">The header section is longer than 1 MiB.</exception>
+    public async Task<ForwardPreparation> PrepareAsync(string sender, string ourDomain, string recipient, Stream message,
+                                                       ArcValidationResult arc, string authenticationResults, IEnumerable<DkimSigningKey> keys,
+                                                       CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (!message.CanSeek)
+        {
+            throw new ArgumentException("the message stream must be seekable", nameof(message));
+        }
+
+        long start = message.Position;
+        var header = (await DkimMessageReader.ReadHeaderSectionAsync(message, DkimMessageReader.DefaultMaxHeaderLength, cancellationToken)).HeaderSection;
+        // The body starts after the header section and its empty line (RFC 5322 §2.1); the spool writes CRLF.
+        message.Position = start + header.Length;
+        byte[] emptyLine = new byte[2];
+        int read = await message.ReadAtLeastAsync(emptyLine, 2, throwOnEndOfStream: false, cancellationToken);
+        if (read == 2 && (emptyLine[0] != '\r' || emptyLine[1] != '\n'))
+        {
+            // Not CRLF-framed: fall back to the in-memory path, which finds the body however the lines end.
+            message.Position = start;
+            using var copy = new MemoryStream();
+            await message.CopyToAsync(copy, cancellationToken);
+            return Prepare(sender, ourDomain, recipient, copy.ToArray(), arc, authenticationResults, keys);
+        }
+
+        var plan = Plan(sender, ourDomain, recipient, arc, authenticationResults, keys);
+        ArcSealResult? set = null;
+        string? problem = null;
+        if (plan.Key is not null)
+        {
+            try
+            {
+                set = await new ArcSealer(plan.Key, sealerOptions, timeProvider).SealAsync(
+                    (byte[])[.. plan.Marker, .. header.Span], message, AuthservId, authenticationResults, arc, cancellationToken);
+            }
+            catch (DkimFormatException e)
+            {
+                problem = "the header section cannot be parsed: " + e.Message;
+            }
+        }
+
+        return Finish(plan, set, problem);
     }
 
     /// <summary>

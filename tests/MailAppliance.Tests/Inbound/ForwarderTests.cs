@@ -48,6 +48,23 @@ public sealed class ForwarderTests
     }
 
     [Fact]
+    public async Task The_stream_overload_gives_the_same_fields_as_the_memory_one()
+    {
+        var ours = new DkimSigningKey(OurDomain, "arc", RsaKey.Value);
+        byte[] message = Encoding.ASCII.GetBytes(Message);
+        var arrival = await new ArcVerifier(Locator(ours)).VerifyMessageAsync(message);
+
+        var fromMemory = Forwarder().Prepare("bounce@sender.test", OurDomain, "a@ours.test", message, arrival, "spf=pass", [ours]);
+        using var stream = new MemoryStream(message);
+        var fromStream = await Forwarder().PrepareAsync("bounce@sender.test", OurDomain, "a@ours.test", stream, arrival, "spf=pass", [ours]);
+
+        Assert.True(fromStream.Sealed, fromStream.ToString());
+        Assert.Equal(Encoding.ASCII.GetString(fromMemory.FieldsToPrepend), Encoding.ASCII.GetString(fromStream.FieldsToPrepend));
+        Assert.Equal(fromMemory.EnvelopeSender, fromStream.EnvelopeSender);
+        Assert.Equal(ArcChainStatus.Pass, (await new ArcVerifier(Locator(ours)).VerifyMessageAsync(fromStream.Apply(message))).Status);
+    }
+
+    [Fact]
     public async Task A_second_pass_through_another_forwarder_seals_instance_two()
     {
         var ours = new DkimSigningKey(OurDomain, "arc", RsaKey.Value);
