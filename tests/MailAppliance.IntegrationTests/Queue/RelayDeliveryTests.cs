@@ -18,7 +18,7 @@ namespace MailAppliance.IntegrationTests.Queue;
 /// through bind9 on the test internet and delivers to aiosmtpd sinks in their own namespaces over IPv4 and IPv6.
 /// Bounces come back as DSNs into the sender's local Maildir, where the test reads them.
 /// </summary>
-public sealed class RelayDeliveryTests(TestInternetFixture fixture) : IClassFixture<TestInternetFixture>, IAsyncDisposable
+public sealed class RelayDeliveryTests(TestInternetFixture fixture) : IClassFixture<TestInternetFixture>, IAsyncLifetime
 {
     private const string Sender = "alice@example.test";
     private const string Password = "delivery-password";
@@ -27,7 +27,10 @@ public sealed class RelayDeliveryTests(TestInternetFixture fixture) : IClassFixt
 
     private TestInternet Net => fixture.Net;
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // xunit 2 disposes test classes through IAsyncLifetime (not IAsyncDisposable): every relay a test started stops here.
+    public async Task DisposeAsync()
     {
         foreach (var relay in _relays)
         {
