@@ -25,6 +25,25 @@ public sealed class MxResolverTests
     }
 
     [Fact]
+    public async Task CnamesAreFollowedForTheDomainAndForTheMxHost()
+    {
+        // RFC 5321 §5.1: a domain that is a CNAME is processed as its target; an MX host that is an alias (a
+        // misconfiguration RFC 2181 §10.3 forbids, but common) still gets its addresses through the alias.
+        var dns = new FakeDnsResolver()
+            .AddCname("alias.test", "real.test")
+            .AddMx("real.test", 10, "mx.real.test")
+            .AddCname("mx.real.test", "host.real.test")
+            .AddA("host.real.test", "198.51.100.30");
+
+        var result = await new MxResolver(dns).ResolveAsync("alias.test");
+
+        Assert.Equal(MxResolutionStatus.Found, result.Status);
+        var target = Assert.Single(result.Targets);
+        Assert.Equal("mx.real.test", target.Host);
+        Assert.Equal([IPAddress.Parse("198.51.100.30")], target.Addresses);
+    }
+
+    [Fact]
     public async Task FamilyPreferenceAndEnableFlagsApply()
     {
         var dns = new FakeDnsResolver()
