@@ -106,7 +106,7 @@ public sealed class DeliveryQueue : IAsyncDisposable
             running = [.. _running];
         }
 
-        _wake.Release();
+        Wake();
         if (_dispatcher is not null)
         {
             await _dispatcher;
@@ -195,7 +195,7 @@ public sealed class DeliveryQueue : IAsyncDisposable
             }
         }
 
-        _wake.Release();
+        Wake();
         return true;
     }
 
@@ -273,7 +273,7 @@ public sealed class DeliveryQueue : IAsyncDisposable
             }
         }
 
-        _wake.Release();
+        Wake();
     }
 
     private TimeSpan OldestAge()
@@ -348,6 +348,18 @@ public sealed class DeliveryQueue : IAsyncDisposable
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
+    /// <summary>
+    /// Wakes the dispatcher. One pending wake-up is enough (it re-reads the schedule), so the count never grows
+    /// with a burst of new messages and the dispatcher does not spin through stale wake-ups.
+    /// </summary>
+    private void Wake()
+    {
+        if (_wake.CurrentCount == 0)
+        {
+            _wake.Release();
+        }
+    }
+
     private async Task ProcessGuardedAsync(Entry entry)
     {
         try
@@ -377,7 +389,7 @@ public sealed class DeliveryQueue : IAsyncDisposable
             }
 
             _slots.Release();
-            _wake.Release();
+            Wake();
         }
     }
 
