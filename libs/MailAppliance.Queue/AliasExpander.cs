@@ -9,7 +9,10 @@ namespace MailAppliance.Queue;
 /// replaced by their targets (recursively, as chasquid does), everything else stays. Done once, when the queue first
 /// takes a message, so the state on disk lists what was actually attempted.
 /// </summary>
-public sealed class AliasExpander(Func<DomainDirectory> domains)
+/// <param name="domains">The current local domains.</param>
+/// <param name="reverseBounce">The original address of one of our valid SRS addresses, else null (a bounce to forwarded
+/// mail goes back to the sender it was forwarded for); null disables it.</param>
+public sealed class AliasExpander(Func<DomainDirectory> domains, Func<string, string?>? reverseBounce = null)
 {
     /// <summary>How deep aliases may point at aliases before the chain is cut (a loop guard).</summary>
     public const int MaxDepth = 8;
@@ -19,6 +22,16 @@ public sealed class AliasExpander(Func<DomainDirectory> domains)
     {
         var output = new List<RecipientState>();
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        if (reverseBounce?.Invoke(recipient.Address) is { } sender)
+        {
+            // A bounce to one of our SRS addresses: it goes to the sender of the mail we forwarded.
+            output.Add(new RecipientState
+            {
+                Address = sender, Original = recipient.Address, Notify = recipient.Notify, OriginalRecipient = recipient.OriginalRecipient,
+            });
+            return output;
+        }
+
         Walk(recipient.Address, recipient, depth: 0, seen, output, domains());
         return output;
     }

@@ -10,7 +10,7 @@ namespace MailAppliance.Queue;
 /// Delivers to local users that have no forwarding: a Maildir per user under <c>state/mailboxes/&lt;domain&gt;/&lt;user&gt;/</c>
 /// (new/ after tmp/, fsynced, so Dovecot can serve it). Unknown users fail permanently (5.1.1).
 /// </summary>
-public sealed class MailboxCourier(string mailboxesDirectory, Func<DomainDirectory> domains, string hostname) : ICourier
+public sealed class MailboxCourier(string mailboxesDirectory, Func<DomainDirectory> domains, string hostname, bool enabled = true) : ICourier
 {
     private static long _sequence;
 
@@ -27,6 +27,14 @@ public sealed class MailboxCourier(string mailboxesDirectory, Func<DomainDirecto
         {
             string? user = EmailAddress.TryParse(recipient.Address, out var address) && directory.TryGetDomain(address.Domain, out var domain)
                 ? domain.FindUser(address.LocalPart) : null;
+            if (user is not null && !enabled)
+            {
+                // Policy:LocalMailboxes is off: an alias that points at a local user cannot be stored either.
+                outcomes.Add(new AttemptOutcome(recipient.Address, DeliveryStatus.PermanentFailure,
+                    $"550 5.1.1 <{recipient.Address}> has no mailbox here (local mailboxes are disabled)", "5.1.1", null, null));
+                continue;
+            }
+
             if (user is null)
             {
                 outcomes.Add(new AttemptOutcome(recipient.Address, DeliveryStatus.PermanentFailure,
@@ -80,11 +88,48 @@ public sealed class MailboxCourier(string mailboxesDirectory, Func<DomainDirecto
     }
 }
 
-/// <summary>Sends recipients of local domains to the mailbox courier and all others to the remote courier.</summary>
-public sealed class DestinationRouter(Func<DomainDirectory> domains, ICourier local, ICourier remote) : ICourier
+/// <summary>
+/// Sends recipients of local domains to the mailbox courier; recipients that an alias of ours forwards to an outside
+/// address, in mail from outside, to the forwarding courier (SRS and ARC); all others to the remote courier.
+/// </summary>
+public sealed class DestinationRouter(Func<DomainDirectory> domains, ICourier local, ICourier remote, ICourier? forward = null) : ICourier
 {
     /// <inheritdoc />
-    public Task<IReadOnlyList<AttemptOutcome>> DeliverAsync(SpooledMessage message, string destination, IReadOnlyList<RecipientState> recipients,
-        CancellationToken cancellationToken = default) =>
-        (domains().IsLocal(destination) ? local : remote).DeliverAsync(message, destination, recipients, cancellationToken);
+    public async Task<IReadOnlyList<AttemptOutcome>> DeliverAsync(SpooledMessage message, string destination, IReadOnlyList<RecipientState> recipients,
+        CancellationToken cancellationToken = default)
+    {
+        if (domains().IsLocal(destination))
+        {
+            return await local.DeliverAsync(message, destination, recipients, cancellationToken);
+        }
+
+        var forwarded = forward is null || message.Envelope.Authentication is null ? [] : recipients.Where(IsForwarded).ToList();
+        if (forwarded.Count == 0)
+        {
+            return await remote.DeliverAsync(message, destination, recipients, cancellationToken);
+        }
+
+        var direct = recipients.Where(r => !forwarded.Contains(r)).ToList();
+        var outcomes = new Dictionary<RecipientState, AttemptOutcome>();
+        foreach (var (part, courier) in new[] { (forwarded, forward!), (direct, remote) })
+        {
+            if (part.Count == 0)
+            {
+                continue;
+            }
+
+            var results = await courier.DeliverAsync(message, destination, part, cancellationToken);
+            for (int i = 0; i < part.Count && i < results.Count; i++)
+            {
+                outcomes[part[i]] = results[i];
+            }
+        }
+
+        return [.. recipients.Select(r => outcomes.TryGetValue(r, out var o) ? o
+            : new AttemptOutcome(r.Address, DeliveryStatus.TemporaryFailure, "no result from the courier", "4.3.0", null, null))];
+    }
+
+    /// <summary>An alias or catch-all target (not a bounce routed back from one of our SRS addresses).</summary>
+    private static bool IsForwarded(RecipientState recipient) =>
+        recipient.Original is { } original && !MailAppliance.Srs.SrsRewriter.IsSrs(original);
 }

@@ -52,6 +52,22 @@ public sealed record Envelope
 
     /// <summary>The W3C trace context of the accepting session, so delivery spans link to it.</summary>
     public string? TraceParent { get; init; }
+
+    /// <summary>
+    /// What inbound authentication found when the message came from outside (port 25, unauthenticated), or null for
+    /// submissions, trusted clients and messages this appliance made. Forwarding seals it into the ARC set.
+    /// </summary>
+    public ReceivedAuthentication? Authentication { get; init; }
+}
+
+/// <summary>The results of inbound authentication kept with a received message (RFC 8601, RFC 8617).</summary>
+public sealed record ReceivedAuthentication
+{
+    /// <summary>The value of our Authentication-Results field (authserv-id and results, no field name).</summary>
+    public required string Results { get; init; }
+
+    /// <summary>The ARC chain validation status on arrival: <c>none</c>, <c>pass</c> or <c>fail</c> (RFC 8617 §4.1.3 cv).</summary>
+    public required string ArcStatus { get; init; }
 }
 
 /// <summary>One recipient with its DSN parameters (RFC 3461 §4.1, §4.2).</summary>

@@ -1,6 +1,7 @@
 namespace MailAppliance.Spool;
 
-/// <summary>Reads prefix then content out of one spool file, without copying either.</summary>
+/// <summary>Reads prefix then content out of one spool file, without copying either. Seekable: every read is a
+/// positioned read, so verifiers can read the message several times.</summary>
 internal sealed class SpoolMessageStream : Stream
 {
     private readonly FileStream _file;
@@ -18,10 +19,14 @@ internal sealed class SpoolMessageStream : Stream
     }
 
     public override bool CanRead => true;
-    public override bool CanSeek => false;
+    public override bool CanSeek => true;
     public override bool CanWrite => false;
     public override long Length => _prefixLength + _contentLength;
-    public override long Position { get => _position; set => throw new NotSupportedException(); }
+    public override long Position
+    {
+        get => _position;
+        set => _position = value is >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value));
+    }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -48,7 +53,16 @@ internal sealed class SpoolMessageStream : Stream
     {
     }
 
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin)
+    {
+        Position = origin switch
+        {
+            SeekOrigin.Begin => offset,
+            SeekOrigin.Current => _position + offset,
+            _ => Length + offset,
+        };
+        return _position;
+    }
     public override void SetLength(long value) => throw new NotSupportedException();
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 

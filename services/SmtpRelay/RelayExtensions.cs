@@ -4,7 +4,10 @@ using MailAppliance.Core;
 using MailAppliance.Delivery;
 using MailAppliance.Delivery.MtaSts;
 using MailAppliance.Dkim;
+using MailAppliance.Dmarc;
 using MailAppliance.Dns;
+using MailAppliance.Inbound;
+using MailAppliance.Srs;
 using MailAppliance.Queue;
 using MailAppliance.Smtp.Signing;
 using MailAppliance.MailLog;
@@ -51,10 +54,12 @@ public static class RelayExtensions
         });
         builder.Services.AddSingleton(sp => new CertificateStore(directories.Certs, Path.Combine(directories.Tls, "self-signed"),
             relay.Hostname, sp.GetRequiredService<ILogger<CertificateStore>>()));
+        builder.Services.AddSingleton(_ => CreateForwarder(configuration, directories, relay));
+        builder.Services.AddSingleton(sp => CreateInboundAuthenticator(sp, configuration, relay));
         builder.Services.AddSingleton<ISmtpPolicy>(sp =>
         {
             var domains = sp.GetRequiredService<DomainDirectoryWatcher>();
-            return new RelayPolicy(() => domains.Current, policy);
+            return new RelayPolicy(() => domains.Current, policy, sp.GetRequiredService<Forwarder>());
         });
         builder.Services.AddSingleton(sp =>
         {
@@ -64,6 +69,7 @@ public static class RelayExtensions
             {
                 MailLog = sp.GetRequiredService<MailLogWriter>(),
                 Signer = new SubmissionSigner(sp.GetRequiredService<DkimKeyring>()),
+                Inbound = sp.GetRequiredService<InboundAuthenticator>(),
             };
         });
         builder.Services.AddSingleton(_ => new DkimKeyring(directories.Domains));
@@ -146,10 +152,61 @@ public static class RelayExtensions
             ? new MtaStsResolver(dns, new HttpClient(MtaStsResolver.CreateHandler(dns, roots)), logger: loggers.CreateLogger("MailAppliance.MtaSts"))
             : null;
         var remote = new RemoteCourier(mx, client, mtaSts, delivery, loggers.CreateLogger("MailAppliance.Courier"));
-        var local = new MailboxCourier(directories.Mailboxes, () => domains.Current, relay.Hostname);
-        return new DeliveryQueue(sp.GetRequiredService<SpoolStore>(), new DestinationRouter(() => domains.Current, local, remote), queue,
-            new DsnWriter(relay.Hostname), sp.GetRequiredService<MailLogWriter>(), loggers.CreateLogger("MailAppliance.Queue"),
-            expander: new AliasExpander(() => domains.Current));
+        var policy = configuration.GetSection(RelayPolicyOptions.Section).Get<RelayPolicyOptions>() ?? new RelayPolicyOptions();
+        var local = new MailboxCourier(directories.Mailboxes, () => domains.Current, relay.Hostname, policy.LocalMailboxes);
+        var spool = sp.GetRequiredService<SpoolStore>();
+        var mailLog = sp.GetRequiredService<MailLogWriter>();
+        var forwarder = sp.GetRequiredService<Forwarder>();
+        var forward = new ForwardingCourier(forwarder, spool, sp.GetRequiredService<DkimKeyring>(), mailLog);
+        return new DeliveryQueue(spool, new DestinationRouter(() => domains.Current, local, remote, forward), queue,
+            new DsnWriter(relay.Hostname), mailLog, loggers.CreateLogger("MailAppliance.Queue"),
+            expander: new AliasExpander(() => domains.Current, address => ReverseBounce(forwarder, address)));
+    }
+
+    /// <summary>The original sender behind one of our valid SRS addresses, else null.</summary>
+    private static string? ReverseBounce(Forwarder forwarder, string address) =>
+        SrsRewriter.IsSrs(address) && forwarder.ReverseBounce(address) is { IsOk: true } route ? route.OriginalAddress : null;
+
+    /// <summary>SRS and ARC for forwarded mail; the SRS secret lives in state/ (created on first start).</summary>
+    private static Forwarder CreateForwarder(IConfiguration configuration, ApplianceDirectories directories, RelayOptions relay)
+    {
+        var srs = configuration.GetSection(SrsOptions.SectionName).Get<SrsOptions>() ?? new SrsOptions();
+        try
+        {
+            srs.Validate();
+            var secrets = SrsSecrets.LoadOrCreate(SrsSecrets.PathIn(directories.State, srs));
+            return new Forwarder(new SrsRewriter(secrets, srs), InboundOptionsOf(configuration, relay));
+        }
+        catch (Exception e) when (e is ArgumentException or ConfigurationFileException or IOException)
+        {
+            throw new StartupException("Srs: " + e.Message, e);
+        }
+    }
+
+    /// <summary>SPF, DKIM, ARC and DMARC of mail from outside, through the shared resolver.</summary>
+    private static InboundAuthenticator CreateInboundAuthenticator(IServiceProvider sp, IConfiguration configuration, RelayOptions relay)
+    {
+        var dmarc = configuration.GetSection(DmarcOptions.Section).Get<DmarcOptions>() ?? new DmarcOptions();
+        try
+        {
+            return InboundAuthenticator.Create(sp.GetRequiredService<IDnsResolver>(), InboundOptionsOf(configuration, relay), dmarc);
+        }
+        catch (Exception e) when (e is IOException or ArgumentException)
+        {
+            throw new StartupException($"Inbound: {e.Message} (the Public Suffix List comes from Debian's publicsuffix package; Dmarc:PublicSuffixListPath)", e);
+        }
+    }
+
+    /// <summary>The <c>Inbound</c> section; the authserv-id defaults to the relay's host name.</summary>
+    private static InboundOptions InboundOptionsOf(IConfiguration configuration, RelayOptions relay)
+    {
+        var options = configuration.GetSection(InboundOptions.Section).Get<InboundOptions>() ?? new InboundOptions();
+        if (string.IsNullOrWhiteSpace(options.AuthservId))
+        {
+            options.AuthservId = relay.Hostname;
+        }
+
+        return options;
     }
 
     private static System.Net.IPAddress? ParseAddress(string? text, string key) =>

@@ -1,5 +1,7 @@
 using MailAppliance.Accounts;
 using MailAppliance.Core;
+using MailAppliance.Inbound;
+using MailAppliance.Srs;
 using MailAppliance.Smtp.Protocol;
 using MailAppliance.Smtp.Session;
 
@@ -17,14 +19,20 @@ public sealed class RelayPolicy : ISmtpPolicy
 
     /// <param name="domains">The current snapshot of local domains (it changes on reload).</param>
     /// <param name="options">Send-as settings.</param>
-    public RelayPolicy(Func<DomainDirectory> domains, RelayPolicyOptions options)
+    /// <param name="bounces">Checks bounces to our SRS addresses; null treats them as ordinary recipients.</param>
+    public RelayPolicy(Func<DomainDirectory> domains, RelayPolicyOptions options, Forwarder? bounces = null)
     {
+        _bounces = bounces;
         _domains = domains;
         _options = options;
         _trusted = ParseNetworks(options.TrustedNetworks);
     }
 
     private readonly System.Net.IPNetwork[] _trusted;
+    private readonly Forwarder? _bounces;
+
+    /// <summary>Refused at RCPT when <see cref="RelayPolicyOptions.LocalMailboxes"/> is off.</summary>
+    public static readonly SmtpReply MailboxesDisabled = new(550, "5.1.1", "No mailbox here: this address only sends mail (local mailboxes are disabled)");
 
     /// <inheritdoc />
     public bool IsTrustedClient(SessionInfo session)
@@ -56,10 +64,28 @@ public sealed class RelayPolicy : ISmtpPolicy
     /// <inheritdoc />
     public SmtpReply? CheckRecipient(SessionInfo session, EmailAddress sender, EmailAddress recipient)
     {
-        return _domains().Classify(recipient) switch
+        var domains = _domains();
+        if (_bounces is not null && SrsRewriter.IsSrs(recipient.ToString()) && domains.IsLocal(recipient.Domain))
+        {
+            // A bounce to mail we forwarded: accepted only when we made the address and it has not expired (our
+            // catch-all must not swallow forged ones). The queue routes it back to the original sender.
+            var route = _bounces.ReverseBounce(recipient.ToString());
+            if (route.IsRefused)
+            {
+                return new SmtpReply(route.Reply!.Code, route.Reply.EnhancedCode, route.Reply.Text);
+            }
+
+            if (route.IsOk)
+            {
+                return null;
+            }
+        }
+
+        return domains.Classify(recipient) switch
         {
             RecipientKind.NotLocal => session.AuthenticatedAs is null && !IsTrustedClient(session) ? SmtpReplies.RelayDenied : null,
             RecipientKind.Unknown => SmtpReplies.UnknownUser,
+            RecipientKind.User when !_options.LocalMailboxes => MailboxesDisabled,
             _ => null,
         };
     }

@@ -34,4 +34,10 @@ public sealed class RelayPolicyOptions
     /// DKIM-signed. Default empty: nobody. Never put a public network here: it makes an open relay for it.
     /// </summary>
     public string TrustedNetworks { get; set; } = "";
+
+    /// <summary>
+    /// Mail for a local user that no alias forwards is stored in a Maildir under <c>state/mailboxes/</c> (true, the
+    /// default; Dovecot can serve it). False refuses such recipients at RCPT with 550 5.1.1: the accounts only send.
+    /// </summary>
+    public bool LocalMailboxes { get; set; } = true;
 }

@@ -1,4 +1,5 @@
 using System.Net.Security;
+using MailAppliance.Inbound;
 using MailAppliance.MailLog;
 using MailAppliance.Smtp.Policy;
 using MailAppliance.Smtp.Signing;
@@ -44,6 +45,12 @@ public sealed class SmtpEngine
 
     /// <summary>DKIM signing of authenticated submissions; null signs nothing.</summary>
     public SubmissionSigner? Signer { get; init; }
+
+    /// <summary>
+    /// Authentication of mail from outside (SPF, DKIM, DMARC, ARC) at the end of DATA of sessions that neither
+    /// authenticated nor come from a trusted network; null checks nothing.
+    /// </summary>
+    public InboundAuthenticator? Inbound { get; init; }
 
     /// <summary>The mail log, one line per accepted or refused message; null writes none.</summary>
     public MailLogWriter? MailLog { get; init; }

@@ -3,7 +3,9 @@ using System.Diagnostics;
 using System.Security.Authentication;
 using System.Text;
 using MailAppliance.Core;
+using MailAppliance.Arc;
 using MailAppliance.Dkim;
+using MailAppliance.Inbound;
 using MailAppliance.Smtp.Signing;
 using MailAppliance.Smtp.Protocol;
 using MailAppliance.Smtp.Server;
@@ -521,14 +523,39 @@ internal sealed class SmtpSession
             return SmtpReplies.LocalError;
         }
 
+        // The message is committed from `target`: the writer itself, or a copy without forged fields.
+        SpoolWriter target = writer;
         SignedFields? signed = null;
+        InboundVerdict? verdict = null;
         try
         {
-            byte[] prefix = BuildPrefix(transaction, writer.Id, sink.Headers);
+            if (IsFromOutside && _engine.Inbound is not null)
+            {
+                (verdict, var refusal) = await AuthenticateAsync(transaction, writer);
+                if (refusal is not null)
+                {
+                    Rejected(verdict?.Action == InboundAction.Reject ? "dmarc" : "unparsable_header", refusal, sender: transaction.Sender.ToString());
+                    return refusal;
+                }
+
+                if (verdict!.ForgedFields.Count > 0)
+                {
+                    // RFC 8601 §5: fields claiming our authserv-id did not come from us; they go before ours is added.
+                    target = await CopyWithoutAsync(writer, verdict.ForgedFields);
+                }
+            }
+
+            byte[] prefix = BuildPrefix(transaction, target.Id, sink.Headers);
+            if (verdict is not null)
+            {
+                // Below our Received field (RFC 8601 §5: added at the top, with the trace fields of this hop).
+                prefix = [.. prefix, .. Encoding.UTF8.GetBytes(verdict.FieldsToPrepend)];
+            }
+
             if ((_info.AuthenticatedAs is not null || _engine.Policy.IsTrustedClient(_info)) && _engine.Signer is not null)
             {
                 // Sign what will be delivered: the fields prepended here, then the content as received.
-                await using var content = writer.OpenContent();
+                await using var content = target.OpenContent();
                 signed = await _engine.Signer.SignAsync(prefix, content, _shutdown);
                 if (signed is not null)
                 {
@@ -536,9 +563,9 @@ internal sealed class SmtpSession
                 }
             }
 
-            await writer.CommitAsync(prefix, new Envelope
+            await target.CommitAsync(prefix, new Envelope
             {
-                Id = writer.Id,
+                Id = target.Id,
                 MailFrom = transaction.Sender.ToString(),
                 Recipients = transaction.Recipients.ToArray(),
                 ReceivedAt = transaction.DataStarted,
@@ -552,6 +579,11 @@ internal sealed class SmtpSession
                 Listener = _info.Listener,
                 Tls = _info.Tls,
                 TraceParent = _activity?.Id,
+                Authentication = verdict is null ? null : new ReceivedAuthentication
+                {
+                    Results = verdict.AuthenticationResults,
+                    ArcStatus = verdict.Arc.Status.Keyword(),
+                },
             });
         }
         catch (DkimFormatException e)
@@ -561,24 +593,38 @@ internal sealed class SmtpSession
             _engine.Logger.LogWarning("message {QueueId} refused: cannot DKIM-sign its header section: {Problem}", writer.Id, e.Message);
             return SmtpReplies.UnsignableHeader;
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not OperationCanceledException || !_shutdown.IsCancellationRequested)
         {
             // DESIGN.md §3: anything that goes wrong before the message is durable, signing included, is a
             // temporary failure: never 5xx, and never an unsigned message.
             _engine.Logger.LogError(e, "spooling message {QueueId} failed", writer.Id);
             return SmtpReplies.LocalError;
         }
+        finally
+        {
+            if (target != writer)
+            {
+                await target.DisposeAsync();
+            }
+        }
+
+        if (verdict is not null)
+        {
+            _engine.MailLog?.Write("authenticated", [("id", target.Id), .. verdict.LogFields.Select(f => (f.Key, (object?)f.Value))]);
+            _activity?.SetTag("mail.dmarc", verdict.LogFields["dmarc"]);
+            _activity?.SetTag("mail.spf", verdict.LogFields["spf"]);
+        }
 
         SmtpTelemetry.MessagesAccepted.Add(1, new KeyValuePair<string, object?>("listener", _info.Listener));
         SmtpTelemetry.MessageSize.Record(sink.Size);
         _activity?.AddEvent(new ActivityEvent("message.accepted", tags: new ActivityTagsCollection
         {
-            ["queue.id"] = writer.Id,
+            ["queue.id"] = target.Id,
             ["message.size"] = sink.Size,
             ["message.recipients"] = transaction.Recipients.Count,
         }));
         _engine.MailLog?.Write("accepted",
-            ("id", writer.Id),
+            ("id", target.Id),
             ("from", "<" + transaction.Sender + ">"),
             ("to", string.Join(',', transaction.Recipients.Select(r => r.Address))),
             ("size", sink.Size),
@@ -589,8 +635,89 @@ internal sealed class SmtpSession
             ("auth", _info.AuthenticatedAs),
             ("dkim", signed is null ? null : signed.Domain + ":" + string.Join('+', signed.Selectors)));
         _engine.Logger.LogInformation("accepted {QueueId} from <{Sender}> to {Recipients} recipient(s), {Size} octets, client {Client}, listener {Listener}",
-            writer.Id, transaction.Sender, transaction.Recipients.Count, sink.Size, _info.Remote.Address, _info.Listener);
-        return new SmtpReply(250, "2.0.0", $"OK queued as {writer.Id}");
+            target.Id, transaction.Sender, transaction.Recipients.Count, sink.Size, _info.Remote.Address, _info.Listener);
+        return new SmtpReply(250, "2.0.0", $"OK queued as {target.Id}");
+    }
+
+    /// <summary>A session that neither authenticated nor comes from a trusted network: mail from outside.</summary>
+    private bool IsFromOutside => _info.AuthenticatedAs is null && !_engine.Policy.IsTrustedClient(_info);
+
+    /// <summary>
+    /// SPF, DKIM, ARC and DMARC of a message from outside, read back from the spool file. Returns the verdict, and a
+    /// reply when the message is refused: a DMARC reject (RFC 7489 §6.7, 550 5.7.1 at end of data) or a header
+    /// section too large to be checked.
+    /// </summary>
+    private async Task<(InboundVerdict? Verdict, SmtpReply? Refusal)> AuthenticateAsync(Transaction transaction, SpoolWriter writer)
+    {
+        var envelope = new InboundEnvelope(_info.Remote.Address.IsIPv4MappedToIPv6 ? _info.Remote.Address.MapToIPv4() : _info.Remote.Address,
+            _info.Helo ?? string.Empty, transaction.Sender.ToString());
+        await using var content = writer.OpenContent();
+        InboundVerdict verdict;
+        try
+        {
+            verdict = await _engine.Inbound!.AuthenticateAsync(envelope, content, spfCheck: null, _shutdown);
+        }
+        catch (DkimFormatException e)
+        {
+            return (null, new SmtpReply(552, "5.3.4", "Message header section too large to be checked: " + e.Message));
+        }
+
+        if (verdict.Action == InboundAction.Reject && verdict.RejectReply is { } reject)
+        {
+            _engine.MailLog?.Write("authenticated", [("id", writer.Id), .. verdict.LogFields.Select(f => (f.Key, (object?)f.Value))]);
+            return (verdict, new SmtpReply(reject.Code, reject.EnhancedCode, reject.Text));
+        }
+
+        return (verdict, null);
+    }
+
+    /// <summary>A new spool file holding the content without the given header fields (byte ranges into the content).</summary>
+    private async Task<SpoolWriter> CopyWithoutAsync(SpoolWriter writer, IReadOnlyList<MailAppliance.AuthResults.HeaderFieldRange> fields)
+    {
+        var copy = _engine.Spool.Create();
+        try
+        {
+            await using var content = writer.OpenContent();
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+            try
+            {
+                long position = 0;
+                foreach (var field in fields.OrderBy(f => f.Start))
+                {
+                    await CopyAsync(content, copy, buffer, field.Start - position);
+                    content.Seek(field.Length, SeekOrigin.Current);
+                    position = field.End;
+                }
+
+                await CopyAsync(content, copy, buffer, long.MaxValue);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            return copy;
+        }
+        catch
+        {
+            await copy.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task CopyAsync(Stream from, SpoolWriter to, byte[] buffer, long count)
+    {
+        while (count > 0)
+        {
+            int read = await from.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, count)), _shutdown);
+            if (read == 0)
+            {
+                return;
+            }
+
+            to.Write(buffer.AsSpan(0, read));
+            count -= read;
+        }
     }
 
     private byte[] BuildPrefix(Transaction transaction, string queueId, HeaderScanner headers)

@@ -255,8 +255,14 @@ public sealed class SpoolStoreTests : IDisposable
         var message = store.Find(writer.Id)!;
 
         using var stream = message.OpenMessage();
-        Assert.False(stream.CanSeek);
+        // Seekable: verifiers read a message more than once (inbound DKIM, ARC).
+        Assert.True(stream.CanSeek);
         Assert.False(stream.CanWrite);
+        stream.Position = prefix.Length + 1;
+        Assert.Equal(content[1], (byte)stream.ReadByte());
+        Assert.Equal(prefix.Length - 1, stream.Seek(-(content.Length + 1), SeekOrigin.End));
+        Assert.Equal((byte)prefix[^1], (byte)stream.ReadByte());
+        stream.Seek(0, SeekOrigin.Begin);
         Assert.Equal(prefix.Length + content.Length, stream.Length);
         using var copy = new MemoryStream();
         byte[] buffer = new byte[7];

@@ -60,7 +60,7 @@ internal sealed class SmtpTestServer : IAsyncDisposable
 
     /// <summary>Starts a server; <paramref name="configure"/> adjusts the limits (AUTH failure delay is 0 by default here).</summary>
     public static SmtpTestServer Start(Action<SmtpServerOptions>? configure = null, bool tls = true,
-        SyncMode sync = SyncMode.Fsync, RelayPolicyOptions? policy = null)
+        SyncMode sync = SyncMode.Fsync, RelayPolicyOptions? policy = null, MailAppliance.Inbound.InboundAuthenticator? inbound = null)
     {
         string root = Directory.CreateTempSubdirectory("mailappliance-smtp-").FullName;
         string domains = Path.Combine(root, "config", "domains");
@@ -87,7 +87,10 @@ internal sealed class SmtpTestServer : IAsyncDisposable
             ? new CertificateStore(Path.Combine(root, "config", "certs"), Path.Combine(root, "state", "tls"), Hostname, NullLogger.Instance, watch: false)
             : null;
         var engine = new SmtpEngine(Hostname, options, new RelayPolicy(() => directory, policy ?? new RelayPolicyOptions()), spool,
-            certificates is null ? null : certificates.OptionsFor, logger);
+            certificates is null ? null : certificates.OptionsFor, logger)
+        {
+            Inbound = inbound,
+        };
         var server = new SmtpServer(engine);
         server.Start();
         return new SmtpTestServer(root, options, spool, certificates, engine, server, logger);
