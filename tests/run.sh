@@ -11,11 +11,13 @@ filter=""
 if [ "${1:-}" = "--filter" ]; then filter="${2:?--filter needs a value}"; fi
 
 # Real peers and verifiers (README "Testing"): clients, MTAs, DNS, ACME CA, DKIM/SPF checkers; the Docker engine,
-# docker-compose and debootstrap for tests/MailAppliance.ContainerTests (nothing auto-starts: policy-rc.d below).
+# docker-compose and debootstrap for tests/MailAppliance.ContainerTests (nothing auto-starts: policy-rc.d below);
+# systemd (systemd-analyze) and util-linux (setpriv) for the Deploy tests.
 packages=(swaks msmtp postfix python3 python3-aiosmtpd python3-dkim python3-spf python3-dnspython
           opendkim-tools bind9 bind9-dnsutils pebble iproute2 publicsuffix openssl procps curl
           libio-socket-ssl-perl libnet-ssleay-perl libio-socket-inet6-perl ca-certificates postsrsd
-          docker.io docker-compose debootstrap)
+          docker.io docker-compose debootstrap
+          systemd util-linux)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
