@@ -31,12 +31,18 @@ fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
+# Build in a directory of our own (--artifacts-path), not in the checkout's bin/ and obj/: a development build
+# there (Debug, no runtime identifier) can neither break nor be broken by the publish.
+artifacts=$(mktemp -d)
+trap 'rm -rf "$artifacts"' EXIT
+
 # Publish into a fresh directory beside the old one, then swap: a running service keeps its files until restart.
 publish() {
     local project=$1 name=$2
     echo "publishing $project -> $prefix/$name"
     rm -rf "$prefix/$name.new"
-    dotnet publish "$project" -c Release -r linux-x64 --self-contained -o "$prefix/$name.new" -nologo -clp:ErrorsOnly
+    dotnet publish "$project" -c Release -r linux-x64 --self-contained --artifacts-path "$artifacts" \
+        -o "$prefix/$name.new" -nologo -clp:ErrorsOnly
     rm -rf "$prefix/$name.old"
     if [ -d "$prefix/$name" ]; then mv "$prefix/$name" "$prefix/$name.old"; fi
     mv "$prefix/$name.new" "$prefix/$name"
