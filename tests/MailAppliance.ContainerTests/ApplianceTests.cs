@@ -33,7 +33,7 @@ public sealed class ApplianceTests(ApplianceFixture appliance)
             using var response = await http.GetAsync(new Uri(url, "/health"));
             string body = await response.Content.ReadAsStringAsync();
             Assert.True(response.IsSuccessStatusCode, $"{url}health answered {(int)response.StatusCode} {body}");
-            Assert.Equal("Healthy", body);
+            Assert.True(body == "Healthy", $"{url}health answered {body}\n{await appliance.LogsAsync()}");
         }
     }
 

@@ -12,13 +12,13 @@ public sealed class TestAuthority : IDisposable
     private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private readonly X509Certificate2 _root;
 
-    /// <summary>Creates the CA (valid for a day).</summary>
+    /// <summary>Creates the CA (valid for 100 days).</summary>
     public TestAuthority()
     {
         var request = new CertificateRequest("CN=MailAppliance container tests CA", _key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        _root = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-10), DateTimeOffset.UtcNow.AddDays(1));
+        _root = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-10), DateTimeOffset.UtcNow.AddDays(100));
     }
 
     /// <summary>
@@ -36,7 +36,8 @@ public sealed class TestAuthority : IDisposable
         byte[] serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7f; // RFC 5280 §4.1.2.2: a positive integer.
         serial[0] |= 0x10; // No leading zero octet, so the hex form is stable.
-        using var leaf = request.Create(_root, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(12), serial);
+        // 60 days, like a fresh Let's Encrypt certificate: the relay reports Degraded within 7 days of expiry.
+        using var leaf = request.Create(_root, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(60), serial);
         Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, "privkey.pem"), key.ExportPkcs8PrivateKeyPem() + "\n");
         File.WriteAllText(Path.Combine(directory, "fullchain.pem"), leaf.ExportCertificatePem() + "\n" + _root.ExportCertificatePem() + "\n");
