@@ -27,6 +27,12 @@ internal sealed class ApplianceSettings
     /// <summary>Addresses every SMTP listener binds, comma-separated (the relay's <c>Addresses</c> format).</summary>
     public string SmtpAddresses { get; set; } = "127.0.0.1, ::1";
 
+    /// <summary>
+    /// DNS servers for every service (the <c>Dns:Servers</c> format), or empty for the services' own setting
+    /// (appliance.json, else /etc/resolv.conf). Tests set a closed loopback port so nothing leaves the machine.
+    /// </summary>
+    public string DnsServers { get; set; } = "";
+
     /// <summary>Port of the <c>mx</c> listener (production: 25).</summary>
     public int MxPort { get; set; } = 2525;
 

@@ -7,11 +7,15 @@ internal static class ResourceBuilderExtensions
     /// Passes the config and state directories the way every service resolves them
     /// (<c>MailAppliance.Core.ApplianceDirectories</c>: <c>MAILAPPLIANCE_CONFIG</c>, <c>MAILAPPLIANCE_STATE</c>).
     /// </summary>
+    /// <remarks>Also <c>Dns__Servers</c> when <see cref="ApplianceSettings.DnsServers"/> is set.</remarks>
     public static IResourceBuilder<ProjectResource> WithApplianceDirectories(
-        this IResourceBuilder<ProjectResource> project, ApplianceSettings appliance) =>
+        this IResourceBuilder<ProjectResource> project, ApplianceSettings appliance)
+    {
         project
             .WithEnvironment("MAILAPPLIANCE_CONFIG", appliance.ConfigDirectory)
             .WithEnvironment("MAILAPPLIANCE_STATE", appliance.StateDirectory);
+        return string.IsNullOrWhiteSpace(appliance.DnsServers) ? project : project.WithEnvironment("Dns__Servers", appliance.DnsServers);
+    }
 
     /// <summary>
     /// Declares one of the relay's SMTP listeners as a non-proxied TCP endpoint named <paramref name="name"/>, and

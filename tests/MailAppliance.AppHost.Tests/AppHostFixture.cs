@@ -50,6 +50,8 @@ public sealed class AppHostFixture : IAsyncLifetime
             $"Appliance:MxPort={MxPort}",
             $"Appliance:SubmissionPort={SubmissionPort}",
             $"Appliance:SubmissionsPort={SubmissionsPort}",
+            // Tests never reach a real resolver: inbound SPF/DKIM/DMARC lookups get "connection refused" at once.
+            "Appliance:DnsServers=127.0.0.1:9",
         ], timeout.Token);
 
         app = await builder.BuildAsync(timeout.Token);
