@@ -176,8 +176,13 @@ public sealed class ApplianceFixture : IAsyncLifetime
     /// <summary>The logs of all three containers, for failure messages.</summary>
     public async Task<string> LogsAsync()
     {
-        var logs = await ComposeAsync(["logs", "--no-color", "--tail", "200"]);
-        return logs.StdOut + logs.StdErr;
+        var logs = new System.Text.StringBuilder();
+        foreach (string container in (string[])[RelayContainer, CertManagerContainer, DnsVerifierContainer])
+        {
+            logs.Append("=== docker logs ").Append(container).Append('\n').Append(await ContainerLogAsync(container));
+        }
+
+        return logs.ToString();
     }
 
     private async Task WaitHealthyAsync(TimeSpan timeout)
