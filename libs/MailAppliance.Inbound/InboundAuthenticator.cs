@@ -97,11 +97,12 @@ public sealed class InboundAuthenticator
         ArgumentNullException.ThrowIfNull(envelope);
         using var activity = InboundTelemetry.Source.StartActivity("inbound.authenticate");
         var spfTask = spfCheck is null ? CheckSpfAsync(envelope.ClientAddress, envelope.MailFrom, envelope.Helo, cancellationToken) : Task.FromResult(spfCheck);
+        var heloTask = CheckHeloSeparatelyAsync(envelope, cancellationToken);
         var dkimTask = VerifyDkimAsync(message, cancellationToken);
         var arcTask = arc.VerifyMessageAsync(message, cancellationToken);
-        await Task.WhenAll(spfTask, dkimTask, arcTask);
+        await Task.WhenAll(spfTask, heloTask, dkimTask, arcTask);
         var headerSection = DkimMessageReader.Split(message).HeaderSection;
-        return await DecideAsync(envelope, headerSection, await spfTask, await dkimTask, await arcTask, activity, cancellationToken);
+        return await DecideAsync(envelope, headerSection, await spfTask, await heloTask, await dkimTask, await arcTask, activity, cancellationToken);
     }
 
     /// <summary>Authenticates a message in a seekable stream (the spool file), read from its current position and
@@ -121,6 +122,7 @@ public sealed class InboundAuthenticator
 
         using var activity = InboundTelemetry.Source.StartActivity("inbound.authenticate");
         var spfTask = spfCheck is null ? CheckSpfAsync(envelope.ClientAddress, envelope.MailFrom, envelope.Helo, cancellationToken) : Task.FromResult(spfCheck);
+        var heloTask = CheckHeloSeparatelyAsync(envelope, cancellationToken);
         long start = message.Position;
         var headerSection = (await DkimMessageReader.ReadHeaderSectionAsync(message, dkim.Options.MaxHeaderLength, cancellationToken)).HeaderSection;
         message.Position = start;
@@ -136,8 +138,21 @@ public sealed class InboundAuthenticator
 
         message.Position = start;
         var chain = await arc.VerifyMessageAsync(message, cancellationToken);
-        return await DecideAsync(envelope, headerSection, await spfTask, signatures, chain, activity, cancellationToken);
+        return await DecideAsync(envelope, headerSection, await spfTask, await heloTask, signatures, chain, activity, cancellationToken);
     }
+
+    /// <summary>
+    /// RFC 7208 §2.3: the HELO identity is checked on its own too (RECOMMENDED), when MAIL FROM was checked rather
+    /// than the HELO name (a null sender) and the name is a domain, not an address literal. Reported beside the
+    /// MAIL FROM result; DMARC uses only the MAIL FROM result (RFC 7489 §3.1.2).
+    /// </summary>
+    private Task<SpfCheck?> CheckHeloSeparatelyAsync(InboundEnvelope envelope, CancellationToken cancellationToken) =>
+        envelope.MailFrom.Length == 0 || !envelope.Helo.Contains('.', StringComparison.Ordinal) || envelope.Helo.StartsWith('[')
+            ? Task.FromResult<SpfCheck?>(null)
+            : CheckHeloCoreAsync(envelope, cancellationToken);
+
+    private async Task<SpfCheck?> CheckHeloCoreAsync(InboundEnvelope envelope, CancellationToken cancellationToken) =>
+        await spf.CheckHeloAsync(envelope.ClientAddress, envelope.Helo, cancellationToken);
 
     private async Task<IReadOnlyList<DkimSignatureResult>> VerifyDkimAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
     {
@@ -153,7 +168,7 @@ public sealed class InboundAuthenticator
     }
 
     private async Task<InboundVerdict> DecideAsync(InboundEnvelope envelope, ReadOnlyMemory<byte> headerSection, SpfCheck spfCheck,
-                                                   IReadOnlyList<DkimSignatureResult> signatures, ArcValidationResult chain,
+                                                   SpfCheck? heloCheck, IReadOnlyList<DkimSignatureResult> signatures, ArcValidationResult chain,
                                                    Activity? activity, CancellationToken cancellationToken)
     {
         IReadOnlyList<DkimHeaderField> fields;
@@ -170,8 +185,13 @@ public sealed class InboundAuthenticator
         DmarcCheck? dmarcCheck = fromDomain is null ? null : await dmarc.EvaluateAsync(fromDomain, spfCheck, signatures, cancellationToken);
 
         var builder = new AuthenticationResultsBuilder(AuthservId)
-            .AddSpf(spfCheck, envelope.MailFrom.Length == 0 ? null : envelope.MailFrom, envelope.Helo)
-            .AddDkim(signatures);
+            .AddSpf(spfCheck, envelope.MailFrom.Length == 0 ? null : envelope.MailFrom, heloCheck is null ? envelope.Helo : null);
+        if (heloCheck is not null)
+        {
+            builder.AddSpf(heloCheck, mailFrom: null, envelope.Helo);
+        }
+
+        builder.AddDkim(signatures);
         if (dmarcCheck is not null)
         {
             builder.AddDmarc(dmarcCheck);
@@ -183,6 +203,7 @@ public sealed class InboundAuthenticator
         var verdict = new InboundVerdict
         {
             Spf = spfCheck,
+            HeloSpf = heloCheck,
             Dkim = signatures,
             Dmarc = dmarcCheck,
             Arc = chain,
@@ -192,7 +213,7 @@ public sealed class InboundAuthenticator
             Action = action,
             RejectReply = reply,
             QuarantineField = quarantine,
-            LogFields = LogFields(envelope, spfCheck, signatures, dmarcCheck, chain, action),
+            LogFields = LogFields(envelope, spfCheck, heloCheck, signatures, dmarcCheck, chain, action),
         };
 
         Count(verdict);
@@ -224,7 +245,7 @@ public sealed class InboundAuthenticator
         };
     }
 
-    private static Dictionary<string, string> LogFields(InboundEnvelope envelope, SpfCheck spfCheck, IReadOnlyList<DkimSignatureResult> signatures,
+    private static Dictionary<string, string> LogFields(InboundEnvelope envelope, SpfCheck spfCheck, SpfCheck? heloCheck, IReadOnlyList<DkimSignatureResult> signatures,
                                                         DmarcCheck? dmarcCheck, ArcValidationResult chain, InboundAction action)
     {
         var fields = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -232,6 +253,7 @@ public sealed class InboundAuthenticator
             ["client"] = envelope.ClientAddress.ToString(),
             ["spf"] = spfCheck.Result.Keyword(),
             ["spf_domain"] = spfCheck.Domain,
+            ["spf_helo"] = heloCheck?.Result.Keyword() ?? "not_checked",
             ["dkim"] = signatures.Count == 0 ? "none" : string.Join(',', signatures.Select(s => $"{s.Result.Keyword()}:{s.Domain ?? "?"}")),
             ["dmarc"] = dmarcCheck?.Result.Keyword() ?? "none",
             ["arc"] = chain.Status.Keyword(),

@@ -18,6 +18,10 @@ public sealed class InboundVerdict
     /// <summary>The SPF check of the MAIL FROM identity (the HELO identity for the null sender, RFC 7208 §2.4).</summary>
     public required SpfCheck Spf { get; init; }
 
+    /// <summary>The separate SPF check of the HELO identity (RFC 7208 §2.3), or null when it was not made (a null sender,
+    /// whose <see cref="Spf"/> is already the HELO check, or a HELO that is not a domain name).</summary>
+    public SpfCheck? HeloSpf { get; init; }
+
     /// <summary>The result of every DKIM signature, top down; empty when the message is unsigned.</summary>
     public required IReadOnlyList<DkimSignatureResult> Dkim { get; init; }
 

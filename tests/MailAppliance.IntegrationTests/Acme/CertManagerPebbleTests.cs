@@ -80,7 +80,8 @@ public sealed class CertManagerPebbleTests
         settings["CertManager__RenewBefore"] = "0.95";
         await using var certManager = await CertManagerProcess.StartAsync(relay.Config, relay.State, settings);
         await certManager.WaitForHealthAsync("Healthy", TimeSpan.FromSeconds(60));
-        string first = certManager.RenewalState(Hostname)!.Serial!;
+        // The state file may trail the health report by a moment (and a renewal may already be under way): wait for it.
+        string first = (await certManager.WaitForStateAsync(Hostname, s => s.Serial is not null, TimeSpan.FromSeconds(30))).Serial!;
         await WaitForServedSerialAsync(relay, s => s == first, TimeSpan.FromSeconds(10));
 
         // A session in the middle of a transaction under the first certificate.

@@ -157,6 +157,24 @@ public sealed class InboundAuthenticatorTests
     }
 
     [Fact]
+    public async Task The_helo_name_is_checked_on_its_own_beside_mail_from()
+    {
+        var (authenticator, _) = Setup("p=none");
+
+        var verdict = await authenticator.AuthenticateAsync(new InboundEnvelope(Listed, "sender.test", "bounce@sender.test"), Encoding.ASCII.GetBytes(Message()));
+        var literal = await authenticator.AuthenticateAsync(new InboundEnvelope(Listed, "[198.51.100.7]", "bounce@sender.test"), Encoding.ASCII.GetBytes(Message()));
+
+        // RFC 7208 §2.3: two results, one per identity; DMARC still uses MAIL FROM only.
+        Assert.Equal((SpfResult.Pass, "sender.test"), (verdict.Spf.Result, verdict.Spf.Domain));
+        Assert.Equal(SpfResult.Pass, verdict.HeloSpf!.Result);
+        Assert.Contains("spf=pass (sender.test: ip4:198.51.100.7) smtp.mailfrom=bounce@sender.test;", verdict.AuthenticationResults, StringComparison.Ordinal);
+        Assert.Contains("smtp.helo=sender.test", verdict.AuthenticationResults, StringComparison.Ordinal);
+        Assert.Equal("pass", verdict.LogFields["spf_helo"]);
+        Assert.Null(literal.HeloSpf);
+        Assert.Equal("not_checked", literal.LogFields["spf_helo"]);
+    }
+
+    [Fact]
     public async Task An_early_spf_check_is_reused()
     {
         var (authenticator, _) = Setup("p=reject");
