@@ -17,6 +17,7 @@ public sealed class DockerEngine : IAsyncDisposable
     public const string Socket = "/var/run/docker.sock";
 
     private const string IpForwardPath = "/proc/sys/net/ipv4/ip_forward";
+    private const string ExecRoot = "/run/mailappliance-docker";
     private readonly StringBuilder _log = new();
     private Process? _dockerd;
     private string? _ipForwardBefore;
@@ -96,7 +97,7 @@ public sealed class DockerEngine : IAsyncDisposable
         // /var/lib/docker keeps the base image between runs (its debootstrap costs minutes); --bridge=none,
         // --iptables=false and --ip-forward=false leave the host's network as it is.
         foreach (string argument in (string[])["--host", "unix://" + Socket, "--data-root", "/var/lib/docker",
-                     "--exec-root", "/run/mailappliance-docker", "--pidfile", "/run/mailappliance-dockerd.pid",
+                     "--exec-root", ExecRoot, "--pidfile", "/run/mailappliance-dockerd.pid",
                      "--bridge=none", "--iptables=false", "--ip-forward=false", "--ip-masq=false"])
         {
             info.ArgumentList.Add(argument);
@@ -162,6 +163,16 @@ public sealed class DockerEngine : IAsyncDisposable
         }
 
         dockerd.Dispose();
+        try
+        {
+            // Its runtime state (containerd sockets, network namespaces of containers long gone).
+            Directory.Delete(ExecRoot, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: something still mounted there stays for the next engine.
+        }
+
         if (!_bridgeExistedBefore && Directory.Exists("/sys/class/net/docker0"))
         {
             await Shell.RunAsync("ip", ["link", "del", "docker0"]);
