@@ -35,6 +35,21 @@ public class RelayPolicyTranscriptTests
     }
 
     [Fact]
+    public async Task With_local_mailboxes_off_a_user_without_forwarding_is_refused_and_aliases_still_work()
+    {
+        await using var server = SmtpTestServer.Start(policy: new RelayPolicyOptions { LocalMailboxes = false });
+        await server.RunAndCloseAsync(Greeted + """
+
+            C: RCPT TO:<user@example.test>
+            S: 550 5.1.1 No mailbox here
+            C: RCPT TO:<postmaster@example.test>
+            S: 250 2.1.5
+            C: RCPT TO:<anything@catchall.test>
+            S: 250 2.1.5
+            """);
+    }
+
+    [Fact]
     public async Task A_client_in_the_trusted_networks_may_relay_without_auth_and_others_may_not()
     {
         await using (var trusted = SmtpTestServer.Start(policy: new RelayPolicyOptions { TrustedNetworks = "10.0.0.0/8, 127.0.0.1" }))
