@@ -27,13 +27,20 @@ fi
 
 publish() { # project, output directory
     rm -rf "$2"
-    dotnet publish "$1" -c "$configuration" -r linux-x64 --self-contained -nologo -clp:ErrorsOnly -o "$2" \
-        -p:DebugType=none -p:GenerateDocumentationFile=false
+    # A second try: a build of the same project without a runtime identifier running at the same moment (another
+    # shell, an IDE) rewrites obj/project.assets.json under this one (NETSDK1047).
+    for attempt in 1 2; do
+        dotnet publish "$1" -c "$configuration" -r linux-x64 --self-contained -nologo -clp:ErrorsOnly -o "$2" \
+            -p:DebugType=none -p:GenerateDocumentationFile=false && return 0
+        [ "$attempt" = 2 ] || echo "publish of $1 failed; trying once more" >&2
+    done
+    return 1
 }
 
 publish services/SmtpRelay/SmtpRelay.csproj "$out/smtprelay/app"
 publish tools/MailCtl/MailCtl.csproj "$out/smtprelay/mailctl"
-printf '#!/bin/sh\nexec /opt/mailappliance/mailctl/mailctl "$@"\n' >"$out/smtprelay/mailctl.sh"
+# Without HOSTNAME (see smtprelay.Dockerfile): mailctl reads the same settings as the relay.
+printf '#!/bin/sh\nunset HOSTNAME\nexec /opt/mailappliance/mailctl/mailctl "$@"\n' >"$out/smtprelay/mailctl.sh"
 chmod 755 "$out/smtprelay/mailctl.sh"
 publish services/CertManager/CertManager.csproj "$out/certmanager/app"
 publish services/DnsVerifier/DnsVerifier.csproj "$out/dnsverifier/app"

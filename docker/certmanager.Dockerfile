@@ -8,4 +8,6 @@ ENV MAILAPPLIANCE_CONFIG=/config MAILAPPLIANCE_STATE=/state DOTNET_RUNNING_IN_CO
 VOLUME ["/config", "/state"]
 EXPOSE 80
 WORKDIR /state
-ENTRYPOINT ["/opt/mailappliance/certmanager/CertManager"]
+# Docker exports HOSTNAME (the host's name on the host network); the settings read every environment variable and
+# match keys case-insensitively, so it would override the Hostname in appliance.json. env -u drops it.
+ENTRYPOINT ["/usr/bin/env", "-u", "HOSTNAME", "/opt/mailappliance/certmanager/CertManager"]

@@ -6,4 +6,6 @@ COPY app/ /opt/mailappliance/dnsverifier/
 ENV MAILAPPLIANCE_CONFIG=/config MAILAPPLIANCE_STATE=/state DOTNET_RUNNING_IN_CONTAINER=true
 VOLUME ["/config", "/state"]
 WORKDIR /state
-ENTRYPOINT ["/opt/mailappliance/dnsverifier/DnsVerifier"]
+# Docker exports HOSTNAME (the host's name on the host network); the settings read every environment variable and
+# match keys case-insensitively, so it would override the Hostname in appliance.json. env -u drops it.
+ENTRYPOINT ["/usr/bin/env", "-u", "HOSTNAME", "/opt/mailappliance/dnsverifier/DnsVerifier"]

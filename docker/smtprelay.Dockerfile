@@ -13,4 +13,6 @@ EXPOSE 25 465 587
 WORKDIR /state
 # docker stop sends SIGTERM: sessions get SmtpRelay:ShutdownGraceSeconds to finish. SIGHUP reloads certificates.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["/opt/mailappliance/smtprelay/SmtpRelay"]
+# Docker exports HOSTNAME (the host's name on the host network); the settings read every environment variable and
+# match keys case-insensitively, so it would override the Hostname in appliance.json. env -u drops it.
+ENTRYPOINT ["/usr/bin/env", "-u", "HOSTNAME", "/opt/mailappliance/smtprelay/SmtpRelay"]

@@ -38,6 +38,18 @@ public sealed class ApplianceTests(ApplianceFixture appliance)
     }
 
     [ContainerFact]
+    public async Task The_relay_greets_with_the_host_name_from_appliance_json_not_the_name_docker_exports()
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync("127.0.0.1", appliance.MxPort);
+        using var reader = new StreamReader(tcp.GetStream());
+        string? greeting = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(15));
+
+        // RFC 5321 §4.3.1: 220 followed by the server's domain.
+        Assert.StartsWith("220 " + ApplianceFixture.Hostname + " ", greeting, StringComparison.Ordinal);
+    }
+
+    [ContainerFact]
     public async Task Mail_submitted_with_auth_on_the_starttls_and_implicit_tls_ports_reaches_the_peer_mx()
     {
         string starttls = await SubmitAsync(appliance.SubmissionPort, SecureSocketOptions.StartTls, "bob@" + ApplianceFixture.PeerDomain);

@@ -163,9 +163,15 @@ public sealed class DockerEngine : IAsyncDisposable
         }
 
         dockerd.Dispose();
+        // Its runtime state (containerd sockets, network namespaces); dockerd leaves its own namespace bind-mounted.
+        string namespaces = Path.Combine(ExecRoot, "netns");
+        foreach (string mounted in Directory.Exists(namespaces) ? Directory.GetFiles(namespaces) : [])
+        {
+            await Shell.RunAsync("umount", [mounted]);
+        }
+
         try
         {
-            // Its runtime state (containerd sockets, network namespaces of containers long gone).
             Directory.Delete(ExecRoot, recursive: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
