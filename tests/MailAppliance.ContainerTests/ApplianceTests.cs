@@ -52,7 +52,8 @@ public sealed class ApplianceTests(ApplianceFixture appliance)
     [ContainerFact]
     public async Task Mail_submitted_with_auth_on_the_starttls_and_implicit_tls_ports_reaches_the_peer_mx()
     {
-        string starttls = await SubmitAsync(appliance.SubmissionPort, SecureSocketOptions.StartTls, "bob@" + ApplianceFixture.PeerDomain);
+        // STARTTLS over IPv6, implicit TLS over IPv4: the relay on the host network listens on both loopbacks.
+        string starttls = await SubmitAsync(appliance.SubmissionPort, SecureSocketOptions.StartTls, "bob@" + ApplianceFixture.PeerDomain, "::1");
         string implicitTls = await SubmitAsync(appliance.SubmissionsPort, SecureSocketOptions.SslOnConnect, "carol@" + ApplianceFixture.PeerDomain);
 
         // The relay resolved peer.test's MX through the loopback bind9 and delivered to aiosmtpd.
@@ -108,7 +109,7 @@ public sealed class ApplianceTests(ApplianceFixture appliance)
 
     // Submits one message with AUTH and returns its unique subject. The account was added by mailctl in the
     // container a moment ago; the relay picks it up from its domain watcher, so AUTH is retried briefly.
-    private async Task<string> SubmitAsync(int port, SecureSocketOptions security, string recipient)
+    private async Task<string> SubmitAsync(int port, SecureSocketOptions security, string recipient, string host = "127.0.0.1")
     {
         string subject = "container test " + Guid.NewGuid().ToString("N");
         var message = new MimeMessage();
@@ -122,7 +123,7 @@ public sealed class ApplianceTests(ApplianceFixture appliance)
             using var client = new SmtpClient { Timeout = 30_000 };
             // The test CA is not in the client's trust store; the serial is checked separately.
             client.ServerCertificateValidationCallback = (_, _, _, _) => true;
-            await client.ConnectAsync("127.0.0.1", port, security);
+            await client.ConnectAsync(host, port, security);
             Assert.True(client.IsSecure, $"port {port}: no TLS");
             try
             {
