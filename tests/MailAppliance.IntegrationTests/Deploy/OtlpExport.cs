@@ -18,7 +18,19 @@ public enum OtlpSignal
 /// <summary>One resource of an export: its <c>service.name</c>, and per instrumentation scope the names of what it sent.</summary>
 /// <param name="ServiceName">The resource attribute <c>service.name</c> (empty when absent).</param>
 /// <param name="Items">Scope name and item: span names (traces), metric names (metrics) or log bodies (logs).</param>
-public sealed record OtlpResource(string ServiceName, IReadOnlyList<(string Scope, string Item)> Items);
+public sealed record OtlpResource(string ServiceName, IReadOnlyList<(string Scope, string Item)> Items)
+{
+    /// <summary>For traces: every span with its trace id and parent span id (hex; empty parent for a root span).</summary>
+    public IReadOnlyList<OtlpSpan> Spans { get; init; } = [];
+}
+
+/// <summary>One span of a trace export.</summary>
+/// <param name="Scope">The instrumentation scope (ActivitySource) name.</param>
+/// <param name="Name">The span name.</param>
+/// <param name="TraceId">Span.trace_id (field 1), hex.</param>
+/// <param name="SpanId">Span.span_id (field 2), hex.</param>
+/// <param name="ParentSpanId">Span.parent_span_id (field 4), hex; empty for a root span.</param>
+public sealed record OtlpSpan(string Scope, string Name, string TraceId, string SpanId, string ParentSpanId);
 
 /// <summary>
 /// A minimal reader of OTLP export requests (opentelemetry-proto, collector/*/v1/*_service.proto) on the protobuf
@@ -29,7 +41,7 @@ public sealed record OtlpResource(string ServiceName, IReadOnlyList<(string Scop
 ///   Resource* { Resource resource = 1; repeated Scope{Spans|Metrics|Logs} scope_* = 2 }
 ///     Resource { repeated KeyValue attributes = 1 }   KeyValue { string key = 1; AnyValue value = 2 }
 ///     Scope*   { InstrumentationScope scope = 1 (name = 1); repeated Span|Metric|LogRecord = 2 }
-///       Span.name = 5, Metric.name = 1, LogRecord.body = 5 (AnyValue.string_value = 1)
+///       Span.name = 5 (trace_id = 1, span_id = 2, parent_span_id = 4), Metric.name = 1, LogRecord.body = 5 (AnyValue.string_value = 1)
 /// </code>
 /// </summary>
 public static class OtlpExport
@@ -45,6 +57,7 @@ public static class OtlpExport
                 .Select(KeyValue)
                 .FirstOrDefault(pair => pair.Key == "service.name").Value ?? string.Empty;
             var items = new List<(string, string)>();
+            var spans = new List<OtlpSpan>();
             foreach (var scopeData in Messages(resourceData, 2))
             {
                 string scope = Messages(scopeData, 1).Select(s => Strings(s, 1).FirstOrDefault()).FirstOrDefault() ?? string.Empty;
@@ -57,10 +70,14 @@ public static class OtlpExport
                         _ => Messages(item, 5).Select(body => Strings(body, 1).FirstOrDefault()).FirstOrDefault(),
                     };
                     items.Add((scope, name ?? string.Empty));
+                    if (signal == OtlpSignal.Traces)
+                    {
+                        spans.Add(new OtlpSpan(scope, name ?? string.Empty, Hex(item, 1), Hex(item, 2), Hex(item, 4)));
+                    }
                 }
             }
 
-            resources.Add(new OtlpResource(serviceName, items));
+            resources.Add(new OtlpResource(serviceName, items) { Spans = spans });
         }
 
         return resources;
@@ -90,6 +107,9 @@ public static class OtlpExport
 
         return found;
     }
+
+    private static string Hex(ByteString message, int field) =>
+        Messages(message, field).Select(bytes => Convert.ToHexStringLower(bytes.Span)).FirstOrDefault() ?? string.Empty;
 
     private static IEnumerable<string> Strings(ByteString message, int field) =>
         Messages(message, field).Select(bytes => bytes.ToStringUtf8());

@@ -101,6 +101,56 @@ public sealed class OtlpTelemetryTests : IAsyncLifetime
         Assert.Empty(_receiver.Refused);
     }
 
+    [Fact]
+    public async Task A_trace_crosses_services_DnsVerifier_asking_the_relay_for_its_certificate_is_one_trace()
+    {
+        // DnsVerifier's certificate check calls the relay's admin API (GET /admin/tls): the client span in
+        // DnsVerifier and the server span in the relay must share one trace (W3C traceparent over HTTP).
+        string relayName = ServiceName("mailappliance-relay.service");
+        string verifierName = ServiceName("mailappliance-dnsverifier.service");
+        var setup = new RelaySetup();
+        foreach (var (key, value) in OtlpSettings(relayName))
+        {
+            setup.Settings[key] = value;
+        }
+
+        await using var relay = await RelayProcess.StartAsync(setup);
+        var settings = OtlpSettings(verifierName);
+        settings["DnsVerifier__Interval"] = "00:00:00";
+        settings["DnsVerifier__Dnsbls"] = string.Empty;
+        settings["DnsVerifier__CheckMtaStsPolicy"] = "false";
+        settings["DnsVerifier__RelayAdminUrl"] = relay.AdminUri.AbsoluteUri;
+        settings["Dns__Servers"] = "127.0.0.1:9";
+        settings["Dns__Retries"] = "0";
+        settings["Dns__Timeout"] = "00:00:01";
+        settings["Dns__PublicAddresses"] = "198.51.100.25";
+        await using var verifier = await StartAsync("DnsVerifier", settings, domain: "example.test");
+
+        using (var response = await verifier.Http.PostAsync("checks/run", content: null))
+        {
+            Assert.True(response.IsSuccessStatusCode, $"POST /checks/run: {response.StatusCode}\n{verifier.Output}");
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var served = _receiver.Received(OtlpSignal.Traces, relayName).SelectMany(r => r.Spans)
+                .Where(s => s.Scope == "Microsoft.AspNetCore" && s.Name.Contains("admin/tls", StringComparison.Ordinal)).ToList();
+            var asked = _receiver.Received(OtlpSignal.Traces, verifierName).SelectMany(r => r.Spans).ToList();
+            // The relay's server span is the child of DnsVerifier's client span, under the check run's span (exported last,
+            // when the run ends).
+            var shared = served.FirstOrDefault(s => asked.Any(a => a.TraceId == s.TraceId && a.SpanId == s.ParentSpanId));
+            if (shared is not null && asked.Any(a => a.TraceId == shared.TraceId && a.Name == "dns.check.run"))
+            {
+                break;
+            }
+
+            Assert.True(clock.Elapsed < Wait, $"no relay span whose parent is a DnsVerifier span. Received: {_receiver.Summary()}\n" +
+                string.Join("\n", served.Concat(asked)));
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>The service name an installed service reports under: <c>OTEL_SERVICE_NAME</c> of its unit.</summary>
     private static string ServiceName(string unit) =>
         SystemdUnit.Load(unit).Environment().TryGetValue("OTEL_SERVICE_NAME", out string? name)
