@@ -53,8 +53,8 @@ public sealed class ApplianceTests(ApplianceFixture appliance)
     public async Task Mail_submitted_with_auth_on_the_starttls_and_implicit_tls_ports_reaches_the_peer_mx()
     {
         // STARTTLS over IPv6, implicit TLS over IPv4: the relay on the host network listens on both loopbacks.
-        string starttls = await SubmitAsync(appliance.SubmissionPort, SecureSocketOptions.StartTls, "bob@" + ApplianceFixture.PeerDomain, "::1");
-        string implicitTls = await SubmitAsync(appliance.SubmissionsPort, SecureSocketOptions.SslOnConnect, "carol@" + ApplianceFixture.PeerDomain);
+        var (starttls, starttlsReply) = await SubmitWithReplyAsync(appliance.SubmissionPort, SecureSocketOptions.StartTls, "bob@" + ApplianceFixture.PeerDomain, "::1");
+        var (implicitTls, implicitTlsReply) = await SubmitWithReplyAsync(appliance.SubmissionsPort, SecureSocketOptions.SslOnConnect, "carol@" + ApplianceFixture.PeerDomain);
 
         // The relay resolved peer.test's MX through the loopback bind9 and delivered to aiosmtpd.
         string first = await appliance.Mx.WaitForMessageAsync(m => m.Contains(starttls, StringComparison.Ordinal), TimeSpan.FromSeconds(60));
@@ -64,10 +64,14 @@ public sealed class ApplianceTests(ApplianceFixture appliance)
         Assert.Contains("X-RcptTo: carol@peer.test", second, StringComparison.Ordinal);
         Assert.Contains("X-MailFrom: " + appliance.SenderAddress, second, StringComparison.Ordinal);
 
-        // The state volume holds the relay's mail log, as on the host of a deployment.
+        // The state volume holds the relay's mail log, as on the host of a deployment: both queue ids delivered.
         string mailLog = Path.Combine(appliance.State, "log", "mail.log");
-        await WaitUntilAsync(() => File.Exists(mailLog) && File.ReadAllText(mailLog).Contains("delivered", StringComparison.Ordinal),
-            "the mail log in the state volume to record the delivery", TimeSpan.FromSeconds(30));
+        foreach (string reply in (string[])[starttlsReply, implicitTlsReply])
+        {
+            string queueId = reply[(reply.LastIndexOf(' ') + 1)..];
+            await WaitUntilAsync(() => File.Exists(mailLog) && File.ReadLines(mailLog).Any(l => l.Contains(" delivered id=" + queueId + " ", StringComparison.Ordinal)),
+                $"the mail log in the state volume to record the delivery of {queueId} (reply: {reply})", TimeSpan.FromSeconds(30));
+        }
     }
 
     [ContainerFact]
@@ -109,7 +113,11 @@ public sealed class ApplianceTests(ApplianceFixture appliance)
 
     // Submits one message with AUTH and returns its unique subject. The account was added by mailctl in the
     // container a moment ago; the relay picks it up from its domain watcher, so AUTH is retried briefly.
-    private async Task<string> SubmitAsync(int port, SecureSocketOptions security, string recipient, string host = "127.0.0.1")
+    private async Task<string> SubmitAsync(int port, SecureSocketOptions security, string recipient, string host = "127.0.0.1") =>
+        (await SubmitWithReplyAsync(port, security, recipient, host)).Subject;
+
+    // Returns the unique subject and the relay's reply to the message ("250 2.0.0 OK queued as ID" without the code).
+    private async Task<(string Subject, string Reply)> SubmitWithReplyAsync(int port, SecureSocketOptions security, string recipient, string host = "127.0.0.1")
     {
         string subject = "container test " + Guid.NewGuid().ToString("N");
         var message = new MimeMessage();
@@ -138,8 +146,8 @@ public sealed class ApplianceTests(ApplianceFixture appliance)
 
             string reply = await client.SendAsync(message);
             await client.DisconnectAsync(true);
-            Assert.False(string.IsNullOrWhiteSpace(reply));
-            return subject;
+            Assert.Contains("queued as", reply, StringComparison.Ordinal);
+            return (subject, reply.Trim());
         }
     }
 
