@@ -239,14 +239,7 @@ public sealed class ForwardingWorld : IAsyncLifetime
 
         Gmail = await Net.AddSmtpSinkAsync("fwd-gmail");
         Origin = await Net.AddSmtpSinkAsync("fwd-origin");
-        var setup = new RelaySetup { Hostname = OurHost }.WithDomain(Ours).WithAlias(Ours, "*: " + Mailbox);
-        setup.Settings["Queue__Paused"] = "false";
-        setup.Settings["Queue__MinRetryDelay"] = "00:00:01";
-        setup.Settings["Queue__MaxRetryDelay"] = "00:00:02";
-        setup.Settings["Dns__Servers"] = Net.Dns.Servers;
-        setup.Settings["Dns__Timeout"] = "00:00:03";
-        setup.Settings["Dns__Retries"] = "1";
-        setup.Settings["Dns__UseCache"] = "false";
+        var setup = new RelaySetup { Hostname = OurHost }.WithDomain(Ours).WithAlias(Ours, "*: " + Mailbox).DeliveringThrough(Net.Dns.Servers);
         _relay = await RelayProcess.CreateAsync(setup);
 
         // The MX listens where the outside world reaches it: the test process's addresses on the test LAN.

@@ -51,6 +51,22 @@ public sealed class RelaySetup
         Domains.Add(domain);
         return this;
     }
+
+    /// <summary>
+    /// Lets the queue deliver (it is paused by default), with quick retries, resolving through the test internet's
+    /// DNS (<paramref name="dnsServers"/>, e.g. <c>net.Dns.Servers</c>) without caching.
+    /// </summary>
+    public RelaySetup DeliveringThrough(string dnsServers)
+    {
+        Settings["Queue__Paused"] = "false";
+        Settings["Queue__MinRetryDelay"] = "00:00:01";
+        Settings["Queue__MaxRetryDelay"] = "00:00:02";
+        Settings["Dns__Servers"] = dnsServers;
+        Settings["Dns__Timeout"] = "00:00:03";
+        Settings["Dns__Retries"] = "1";
+        Settings["Dns__UseCache"] = "false";
+        return this;
+    }
 }
 
 /// <summary>

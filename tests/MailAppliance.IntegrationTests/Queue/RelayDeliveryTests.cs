@@ -219,14 +219,7 @@ public sealed class RelayDeliveryTests(TestInternetFixture fixture) : IClassFixt
 
     private async Task<RelayProcess> StartRelayAsync(bool withKeys = false, Dictionary<string, string>? settings = null)
     {
-        var setup = new RelaySetup().WithUser(Sender, Password);
-        setup.Settings["Queue__Paused"] = "false";
-        setup.Settings["Queue__MinRetryDelay"] = "00:00:01";
-        setup.Settings["Queue__MaxRetryDelay"] = "00:00:02";
-        setup.Settings["Dns__Servers"] = Net.Dns.Servers;
-        setup.Settings["Dns__Timeout"] = "00:00:03";
-        setup.Settings["Dns__Retries"] = "1";
-        setup.Settings["Dns__UseCache"] = "false";
+        var setup = new RelaySetup().WithUser(Sender, Password).DeliveringThrough(Net.Dns.Servers);
         setup.Settings["Delivery__ConnectTimeout"] = "00:00:05";
         setup.Settings["Delivery__GreetingTimeout"] = "00:00:15";
         foreach (var (key, value) in settings ?? [])
