@@ -30,8 +30,9 @@ publish() { # project, output directory
     # A second try: a build of the same project without a runtime identifier running at the same moment (another
     # shell, an IDE) rewrites obj/project.assets.json under this one (NETSDK1047).
     for attempt in 1 2; do
-        dotnet publish "$1" -c "$configuration" -r linux-x64 --self-contained -nologo -clp:ErrorsOnly -o "$2" \
-            -p:DebugType=none -p:GenerateDocumentationFile=false && return 0
+        # No extra global properties (e.g. DebugType=none): they would flow to the referenced libraries and rebuild
+        # them in place, without the .pdb files a later ordinary build of the checkout expects (MSB3030).
+        dotnet publish "$1" -c "$configuration" -r linux-x64 --self-contained -nologo -clp:ErrorsOnly -o "$2" && return 0
         [ "$attempt" = 2 ] || echo "publish of $1 failed; trying once more" >&2
     done
     return 1

@@ -21,6 +21,11 @@ public sealed class CertificateStore : IDisposable
     private readonly ILogger _logger;
     private readonly FileSystemWatcher? _watcher;
     private readonly Timer _debounce;
+    private readonly Timer? _poll;
+    private string _fingerprint = string.Empty;
+
+    /// <summary>How often the certificates directory is compared with what was last loaded, besides the file events.</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(5);
     private IReadOnlyList<ServedCertificate> _certificates = [];
     private ServedCertificate? _default;
 
@@ -42,6 +47,10 @@ public sealed class CertificateStore : IDisposable
             _watcher.Created += changed;
             _watcher.Deleted += changed;
             _watcher.Renamed += (sender, e) => changed(sender, e);
+
+            // inotify watches a new certs/<name>/ only once the watcher has seen the folder appear: files written into it
+            // right away can go unnoticed. A cheap poll of names, sizes and times closes that gap.
+            _poll = new Timer(_ => PollForChanges(), null, PollInterval, PollInterval);
         }
 
         TlsTelemetry.Track(this);
@@ -62,6 +71,7 @@ public sealed class CertificateStore : IDisposable
     /// </summary>
     public void Reload()
     {
+        _fingerprint = Fingerprint();
         var loaded = new List<ServedCertificate>();
         if (Directory.Exists(_certsDirectory))
         {
@@ -157,6 +167,42 @@ public sealed class CertificateStore : IDisposable
         return new ServedCertificate(name, leaf, intermediates, selfSigned: false);
     }
 
+    /// <summary>The certificate files as they are on disk: names, sizes and modification times.</summary>
+    private string Fingerprint()
+    {
+        if (!Directory.Exists(_certsDirectory))
+        {
+            return string.Empty;
+        }
+
+        var files = new System.Text.StringBuilder();
+        foreach (string directory in Directory.EnumerateDirectories(_certsDirectory).Order(StringComparer.Ordinal))
+        {
+            foreach (string file in new[] { "fullchain.pem", "privkey.pem" }.Select(f => Path.Combine(directory, f)))
+            {
+                var info = new FileInfo(file);
+                files.Append(file).Append(' ').Append(info.Exists ? $"{info.Length}:{info.LastWriteTimeUtc.Ticks}" : "-").Append('\n');
+            }
+        }
+
+        return files.ToString();
+    }
+
+    private void PollForChanges()
+    {
+        try
+        {
+            if (Fingerprint() != _fingerprint)
+            {
+                SafeReload("poll");
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogWarning("cannot read {Directory}: {Reason}", _certsDirectory, e.Message);
+        }
+    }
+
     private void SafeReload(string reason)
     {
         try
@@ -174,6 +220,7 @@ public sealed class CertificateStore : IDisposable
     {
         TlsTelemetry.Untrack(this);
         _watcher?.Dispose();
+        _poll?.Dispose();
         _debounce.Dispose();
     }
 }
