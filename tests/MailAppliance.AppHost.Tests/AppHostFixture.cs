@@ -54,6 +54,13 @@ public sealed class AppHostFixture : IAsyncLifetime
             "Appliance:DnsServers=127.0.0.1:9",
         ], timeout.Token);
 
+        // A closed port never answers: with the default 5 s timeout and 2 retries each inbound SPF/DMARC lookup would
+        // take 15 s and the end of DATA outlast the dialog's timeout. Give up at once instead.
+        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+        {
+            builder.CreateResourceBuilder(project).WithEnvironment("Dns__Timeout", "00:00:01").WithEnvironment("Dns__Retries", "0");
+        }
+
         app = await builder.BuildAsync(timeout.Token);
         await app.StartAsync(timeout.Token);
         foreach (string service in Services)
