@@ -42,6 +42,13 @@ public sealed class InboundOptions
     /// </summary>
     public string ForwardedForHeader { get; set; } = "X-MailAppliance-Forwarded-For";
 
+    /// <summary>
+    /// The most time SPF, DKIM, ARC and DMARC of one message may take at the end of DATA (default 1 minute). Past it the
+    /// message is refused with 451 4.4.3, a temporary failure the sender retries, instead of holding the session while
+    /// DNS does not answer (RFC 7208 §4.6.4 asks for a limit of at least 20 seconds on SPF).
+    /// </summary>
+    public TimeSpan CheckTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The authserv-id in force: <see cref="AuthservId"/>, or the host name when it is empty.</summary>
     public string EffectiveAuthservId() =>
         string.IsNullOrWhiteSpace(AuthservId) ? System.Net.Dns.GetHostName() : AuthservId.Trim();

@@ -531,10 +531,10 @@ internal sealed class SmtpSession
         {
             if (IsFromOutside && _engine.Inbound is not null)
             {
-                (verdict, var refusal) = await AuthenticateAsync(transaction, writer);
+                (verdict, var refusal, string? reason) = await AuthenticateAsync(transaction, writer);
                 if (refusal is not null)
                 {
-                    Rejected(verdict?.Action == InboundAction.Reject ? "dmarc" : "unparsable_header", refusal, sender: transaction.Sender.ToString());
+                    Rejected(reason!, refusal, sender: transaction.Sender.ToString());
                     return refusal;
                 }
 
@@ -647,28 +647,38 @@ internal sealed class SmtpSession
     /// reply when the message is refused: a DMARC reject (RFC 7489 §6.7, 550 5.7.1 at end of data) or a header
     /// section too large to be checked.
     /// </summary>
-    private async Task<(InboundVerdict? Verdict, SmtpReply? Refusal)> AuthenticateAsync(Transaction transaction, SpoolWriter writer)
+    private async Task<(InboundVerdict? Verdict, SmtpReply? Refusal, string? Reason)> AuthenticateAsync(Transaction transaction, SpoolWriter writer)
     {
+        var inbound = _engine.Inbound!;
         var envelope = new InboundEnvelope(_info.Remote.Address.IsIPv4MappedToIPv6 ? _info.Remote.Address.MapToIPv4() : _info.Remote.Address,
             _info.Helo ?? string.Empty, transaction.Sender.ToString());
         await using var content = writer.OpenContent();
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(_shutdown);
+        limit.CancelAfter(inbound.Options.CheckTimeout);
         InboundVerdict verdict;
         try
         {
-            verdict = await _engine.Inbound!.AuthenticateAsync(envelope, content, spfCheck: null, _shutdown);
+            verdict = await inbound.AuthenticateAsync(envelope, content, spfCheck: null, limit.Token);
         }
         catch (DkimFormatException e)
         {
-            return (null, new SmtpReply(552, "5.3.4", "Message header section too large to be checked: " + e.Message));
+            return (null, new SmtpReply(552, "5.3.4", "Message header section too large to be checked: " + e.Message), "unparsable_header");
+        }
+        catch (OperationCanceledException) when (!_shutdown.IsCancellationRequested)
+        {
+            // DNS too slow to judge the message: a temporary failure, so the sender tries again (never 5xx for it).
+            return (null, new SmtpReply(451, "4.4.3",
+                $"Sender authentication (SPF, DKIM, DMARC) did not finish within {inbound.Options.CheckTimeout.TotalSeconds:0} s; try again later"),
+                "auth_timeout");
         }
 
         if (verdict.Action == InboundAction.Reject && verdict.RejectReply is { } reject)
         {
             _engine.MailLog?.Write("authenticated", [("id", writer.Id), .. verdict.LogFields.Select(f => (f.Key, (object?)f.Value))]);
-            return (verdict, new SmtpReply(reject.Code, reject.EnhancedCode, reject.Text));
+            return (verdict, new SmtpReply(reject.Code, reject.EnhancedCode, reject.Text), "dmarc");
         }
 
-        return (verdict, null);
+        return (verdict, null, null);
     }
 
     /// <summary>A new spool file holding the content without the given header fields (byte ranges into the content).</summary>

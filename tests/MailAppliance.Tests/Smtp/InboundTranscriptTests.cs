@@ -94,6 +94,22 @@ public sealed class InboundTranscriptTests
     }
 
     [Fact]
+    public async Task When_dns_does_not_answer_in_time_the_message_gets_a_temporary_failure_not_a_hang()
+    {
+        var dns = new SilentDnsResolver();
+        var keys = new DnsDkimKeyLocator(dns);
+        var inbound = new InboundAuthenticator(new SpfEvaluator(dns), new DkimVerifier(keys), new ArcVerifier(keys),
+            new DmarcEvaluator(dns, PublicSuffixList.FromRules("test"), () => 0),
+            new InboundOptions { AuthservId = SmtpTestServer.Hostname, CheckTimeout = TimeSpan.FromMilliseconds(300) });
+        await using var server = SmtpTestServer.Start(inbound: inbound);
+
+        await server.RunAndCloseAsync(Dialog("alice@allowed.test", "C: From: <alice@allowed.test>\n", "451 4.4.3"));
+
+        Assert.Empty(server.Messages);
+        Assert.Empty(server.TemporaryFiles);
+    }
+
+    [Fact]
     public async Task Authenticated_submissions_are_not_judged()
     {
         await using var server = SmtpTestServer.Start(inbound: Authenticator());
@@ -128,5 +144,31 @@ public sealed class InboundTranscriptTests
         var stored = server.Single();
         Assert.DoesNotContain("Authentication-Results", stored.Prefix, StringComparison.Ordinal);
         Assert.Null(stored.Envelope.Authentication);
+    }
+}
+
+/// <summary>A resolver that never answers (until cancelled): a DNS server that has gone quiet.</summary>
+internal sealed class SilentDnsResolver : IDnsResolver
+{
+    public Task<DnsResult<MxRecord>> LookupMxAsync(string domain, CancellationToken cancellationToken = default) => Silence<MxRecord>(cancellationToken);
+
+    public Task<DnsResult<System.Net.IPAddress>> LookupAAsync(string name, CancellationToken cancellationToken = default) => Silence<System.Net.IPAddress>(cancellationToken);
+
+    public Task<DnsResult<System.Net.IPAddress>> LookupAaaaAsync(string name, CancellationToken cancellationToken = default) => Silence<System.Net.IPAddress>(cancellationToken);
+
+    public Task<DnsResult<TxtRecord>> LookupTxtAsync(string name, CancellationToken cancellationToken = default) => Silence<TxtRecord>(cancellationToken);
+
+    public Task<DnsResult<string>> LookupPtrAsync(System.Net.IPAddress address, CancellationToken cancellationToken = default) => Silence<string>(cancellationToken);
+
+    public Task<DnsResult<string>> LookupCnameAsync(string name, CancellationToken cancellationToken = default) => Silence<string>(cancellationToken);
+
+    public Task<DnsResult<TlsaRecord>> LookupTlsaAsync(string name, CancellationToken cancellationToken = default) => Silence<TlsaRecord>(cancellationToken);
+
+    public Task<DnsResult<CaaRecord>> LookupCaaAsync(string name, CancellationToken cancellationToken = default) => Silence<CaaRecord>(cancellationToken);
+
+    private static async Task<DnsResult<T>> Silence<T>(CancellationToken cancellationToken)
+    {
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+        throw new InvalidOperationException("unreachable");
     }
 }
