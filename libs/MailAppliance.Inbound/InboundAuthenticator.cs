@@ -63,16 +63,22 @@ public sealed class InboundAuthenticator
     /// <paramref name="dmarcOptions"/>.</summary>
     /// <exception cref="IOException">The Public Suffix List cannot be read.</exception>
     /// <exception cref="ArgumentException">The authserv-id is not a valid one.</exception>
-    public static InboundAuthenticator Create(IDnsResolver dns, InboundOptions? options = null, DmarcOptions? dmarcOptions = null)
+    public static InboundAuthenticator Create(IDnsResolver dns, InboundOptions? options = null, DmarcOptions? dmarcOptions = null) =>
+        Create(dns, options, PublicSuffixList.Load((dmarcOptions ?? new DmarcOptions()).PublicSuffixListPath));
+
+    /// <summary>An authenticator whose checks all ask <paramref name="dns"/>, with the given Public Suffix List.</summary>
+    /// <exception cref="ArgumentException">The authserv-id is not a valid one.</exception>
+    public static InboundAuthenticator Create(IDnsResolver dns, InboundOptions? options, PublicSuffixList publicSuffixes)
     {
         ArgumentNullException.ThrowIfNull(dns);
+        ArgumentNullException.ThrowIfNull(publicSuffixes);
         options ??= new InboundOptions();
         var keys = new DnsDkimKeyLocator(dns);
         return new InboundAuthenticator(
             new SpfEvaluator(dns, new SpfEvaluatorOptions { ReceiverName = options.EffectiveAuthservId() }),
             new DkimVerifier(keys),
             new ArcVerifier(keys),
-            DmarcEvaluator.Create(dns, dmarcOptions),
+            new DmarcEvaluator(dns, publicSuffixes),
             options);
     }
 

@@ -189,7 +189,22 @@ public static class RelayExtensions
         var dmarc = configuration.GetSection(DmarcOptions.Section).Get<DmarcOptions>() ?? new DmarcOptions();
         try
         {
-            return InboundAuthenticator.Create(sp.GetRequiredService<IDnsResolver>(), InboundOptionsOf(configuration, relay), dmarc);
+            PublicSuffixList suffixes;
+            if (File.Exists(dmarc.PublicSuffixListPath))
+            {
+                suffixes = PublicSuffixList.Load(dmarc.PublicSuffixListPath);
+            }
+            else
+            {
+                // Start anyway (a fresh machine may lack the package): the list's own default rule "*" makes the
+                // organizational domain the last two labels, wrong only under suffixes like co.uk.
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailAppliance.Inbound").LogWarning(
+                    "Public Suffix List {Path} not found (Debian: apt-get install publicsuffix): DMARC takes the last two labels as the organizational domain",
+                    dmarc.PublicSuffixListPath);
+                suffixes = PublicSuffixList.FromRules();
+            }
+
+            return InboundAuthenticator.Create(sp.GetRequiredService<IDnsResolver>(), InboundOptionsOf(configuration, relay), suffixes);
         }
         catch (Exception e) when (e is IOException or ArgumentException)
         {
