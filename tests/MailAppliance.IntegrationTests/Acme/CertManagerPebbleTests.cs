@@ -39,8 +39,8 @@ public sealed class CertManagerPebbleTests
         using var leaf = X509Certificate2.CreateFromPemFile(chainPath, keyPath);
         Assert.True(leaf.MatchesHostname(Hostname));
 
-        var state = certManager.RenewalState(Hostname);
-        Assert.NotNull(state);
+        // The state file is saved just after the health report turns Healthy: wait for it rather than race it.
+        var state = await certManager.WaitForStateAsync(Hostname, s => s.Serial == leaf.SerialNumber && s.RelayConfirmed, TimeSpan.FromSeconds(30));
         Assert.Equal(leaf.SerialNumber, state.Serial);
         Assert.True(state.RelayConfirmed, "CertManager did not read the new serial back from the relay:\n" + certManager.Output);
         Assert.Equal(leaf.SerialNumber, await ServedSerialAsync(relay));
@@ -128,8 +128,7 @@ public sealed class CertManagerPebbleTests
 
         // Renewal falls due about 12 s after issuance and fails: connection refused, then retries with backoff.
         await certManager.WaitForHealthAsync("Degraded", TimeSpan.FromSeconds(60));
-        var state = certManager.RenewalState(Hostname);
-        Assert.NotNull(state);
+        var state = await certManager.WaitForStateAsync(Hostname, s => s.ConsecutiveFailures >= 1, TimeSpan.FromSeconds(30));
         Assert.True(state.ConsecutiveFailures >= 1);
         Assert.False(string.IsNullOrEmpty(state.LastError));
         Assert.Equal(chain, await File.ReadAllBytesAsync(Path.Combine(directory, "fullchain.pem")));
