@@ -124,12 +124,7 @@ public sealed class ForwardingCourier(Forwarder forwarder, SpoolStore spool, Dki
         writer.Write(preparation.FieldsToPrepend);
         await using (var original = message.OpenMessage())
         {
-            byte[] buffer = new byte[64 * 1024];
-            int read;
-            while ((read = await original.ReadAsync(buffer)) > 0)
-            {
-                writer.Write(buffer.AsSpan(0, read));
-            }
+            await writer.CopyFromAsync(original);
         }
 
         var envelope = message.Envelope;

@@ -44,6 +44,30 @@ public sealed class SpoolWriter : IAsyncDisposable
         ContentLength += content.Length;
     }
 
+    /// <summary>Appends up to <paramref name="count"/> octets read from <paramref name="source"/> (all of it by default).</summary>
+    public async Task CopyFromAsync(Stream source, long count = long.MaxValue, CancellationToken cancellationToken = default)
+    {
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            while (count > 0)
+            {
+                int read = await source.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, count)), cancellationToken);
+                if (read == 0)
+                {
+                    return;
+                }
+
+                Write(buffer.AsSpan(0, read));
+                count -= read;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     /// <summary>
     /// Reads back the content written so far (for signing before the commit). The writer's buffer is flushed to
     /// the kernel first; nothing is synced.

@@ -610,7 +610,7 @@ internal sealed class SmtpSession
 
         if (verdict is not null)
         {
-            _engine.MailLog?.Write("authenticated", [("id", target.Id), .. verdict.LogFields.Select(f => (f.Key, (object?)f.Value))]);
+            LogVerdict(target.Id, verdict);
             _activity?.SetTag("mail.dmarc", verdict.LogFields["dmarc"]);
             _activity?.SetTag("mail.spf", verdict.LogFields["spf"]);
         }
@@ -674,12 +674,16 @@ internal sealed class SmtpSession
 
         if (verdict.Action == InboundAction.Reject && verdict.RejectReply is { } reject)
         {
-            _engine.MailLog?.Write("authenticated", [("id", writer.Id), .. verdict.LogFields.Select(f => (f.Key, (object?)f.Value))]);
+            LogVerdict(writer.Id, verdict);
             return (verdict, new SmtpReply(reject.Code, reject.EnhancedCode, reject.Text), "dmarc");
         }
 
         return (verdict, null, null);
     }
+
+    /// <summary>The one mail-log line of an inbound decision (spf, dkim, dmarc, arc, action...).</summary>
+    private void LogVerdict(string queueId, InboundVerdict verdict) =>
+        _engine.MailLog?.Write("authenticated", [("id", queueId), .. verdict.LogFields.Select(f => (f.Key, (object?)f.Value))]);
 
     /// <summary>A new spool file holding the content without the given header fields (byte ranges into the content).</summary>
     private async Task<SpoolWriter> CopyWithoutAsync(SpoolWriter writer, IReadOnlyList<MailAppliance.AuthResults.HeaderFieldRange> fields)
@@ -688,45 +692,21 @@ internal sealed class SmtpSession
         try
         {
             await using var content = writer.OpenContent();
-            byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
-            try
+            long position = 0;
+            foreach (var field in fields.OrderBy(f => f.Start))
             {
-                long position = 0;
-                foreach (var field in fields.OrderBy(f => f.Start))
-                {
-                    await CopyAsync(content, copy, buffer, field.Start - position);
-                    content.Seek(field.Length, SeekOrigin.Current);
-                    position = field.End;
-                }
-
-                await CopyAsync(content, copy, buffer, long.MaxValue);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
+                await copy.CopyFromAsync(content, field.Start - position, _shutdown);
+                content.Seek(field.Length, SeekOrigin.Current);
+                position = field.End;
             }
 
+            await copy.CopyFromAsync(content, cancellationToken: _shutdown);
             return copy;
         }
         catch
         {
             await copy.DisposeAsync();
             throw;
-        }
-    }
-
-    private async Task CopyAsync(Stream from, SpoolWriter to, byte[] buffer, long count)
-    {
-        while (count > 0)
-        {
-            int read = await from.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, count)), _shutdown);
-            if (read == 0)
-            {
-                return;
-            }
-
-            to.Write(buffer.AsSpan(0, read));
-            count -= read;
         }
     }
 
